@@ -1,0 +1,333 @@
+"""Read, merge and check the build configuration.
+
+A user's YAML file is laid over the shipped ``defaults.yaml``; every key is checked and
+a bad one is reported with its dotted path and what is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+DEFAULT_LABELS = (
+    "CUSTOMER",
+    "INVOICE",
+    "CONTRACT",
+    "PURCHASE_ORDER",
+    "AMOUNT",
+    "CURRENCY",
+    "DATE",
+    "ACCOUNT",
+)
+SUPPORTED_LOCALES = ("id_ID", "en_US")
+SPLIT_NAMES = ("train", "validation", "test")
+
+
+@dataclass(frozen=True)
+class GraphConfig:
+    customers: int | None
+    contracts: int | None
+    purchase_orders: int | None
+    invoices: int | None
+    locales: dict[str, float]
+    start_date: dt.date
+    end_date: dt.date
+
+
+@dataclass(frozen=True)
+class TransactionMix:
+    no_entity: float
+    partial: float
+    multi: float
+    overpaid: float
+
+
+@dataclass(frozen=True)
+class Config:
+    seed: int
+    narratives: int
+    graph: GraphConfig
+    transactions: TransactionMix
+    labels: tuple[str, ...]
+    rename: dict[str, str]
+    splits: dict[str, float]
+    spacy_lang: str
+    templates: Path | None
+    output: Path
+    source: str = "<defaults>"
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def export_label(self, label: str) -> str:
+        """The name a template label carries in the exports."""
+        return self.rename.get(label, label)
+
+    @property
+    def export_labels(self) -> tuple[str, ...]:
+        return tuple(self.export_label(label) for label in self.labels)
+
+
+def read_defaults() -> dict[str, Any]:
+    text = resources.files("corpus_builder").joinpath("defaults.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def load_config(
+    path: Path | None = None, *, overrides: dict[str, Any] | None = None
+) -> Config:
+    """Load defaults, lay the file at ``path`` and then ``overrides`` over them, check.
+
+    ``overrides`` use dotted keys (``{"narratives": 500, "graph.customers": 40}``).
+    Raises ConfigError naming the file and key of the first problem found.
+    """
+    data = read_defaults()
+    source = "<defaults>"
+    if path is not None:
+        source = str(path)
+        user = _read_yaml(path)
+        _check_known_keys(user, data, source, prefix="")
+        _merge(data, user)
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        node = data
+        *parents, last = dotted.split(".")
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    return _to_config(data, source)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    where = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            "the config file does not exist; check the path", path=where, key="<file>"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the config file ({exc.strerror})", path=where, key="<file>"
+        ) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"not UTF-8 text (byte {exc.start}); save the file as UTF-8",
+            path=where,
+            key="<file>",
+        ) from None
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(
+            f"{at}not valid YAML ({problem})", path=where, key="<file>"
+        ) from None
+    if loaded is None:
+        loaded = {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(
+            "the file must hold a mapping of keys to values", path=where, key="<root>"
+        )
+    return loaded
+
+
+def _check_known_keys(
+    user: dict[str, Any], defaults: dict[str, Any], source: str, prefix: str
+) -> None:
+    for key, value in user.items():
+        dotted = f"{prefix}{key}"
+        if key not in defaults:
+            allowed = ", ".join(sorted(map(str, defaults)))
+            raise ConfigError(
+                f"unknown key; allowed here: {allowed}", path=source, key=dotted
+            )
+        default = defaults[key]
+        if isinstance(default, dict) and key not in ("locales", "rename", "splits"):
+            if not isinstance(value, dict):
+                raise ConfigError(
+                    f"expected a mapping, got {value!r}", path=source, key=dotted
+                )
+            _check_known_keys(value, default, source, prefix=f"{dotted}.")
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> None:
+    for key, value in over.items():
+        nested = key not in ("locales", "rename", "splits")
+        if nested and isinstance(base.get(key), dict) and isinstance(value, dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+class _Checker:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, message: str) -> ConfigError:
+        return ConfigError(message, path=self.source, key=key)
+
+    def whole(self, key: str, value: Any, *, minimum: int, auto: bool = False) -> Any:
+        if auto and value == "auto":
+            return None
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        if not ok or value < minimum:
+            extra = " or 'auto'" if auto else ""
+            raise self.fail(
+                key, f"expected a whole number >= {minimum}{extra}, got {value!r}"
+            )
+        return value
+
+    def share(self, key: str, value: Any) -> float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok or not math.isfinite(value) or not 0 <= value <= 1:
+            raise self.fail(key, f"expected a number from 0 to 1, got {value!r}")
+        return float(value)
+
+    def date(self, key: str, value: Any) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise self.fail(
+                key, f"expected a date as YYYY-MM-DD, got {value!r}"
+            ) from None
+
+    def label(self, key: str, value: Any) -> str:
+        if not isinstance(value, str) or not value or not value.replace("_", "A").isalnum():
+            raise self.fail(
+                key, f"a label is letters, digits and '_', got {value!r}"
+            )
+        return value
+
+
+def _to_config(data: dict[str, Any], source: str) -> Config:
+    c = _Checker(source)
+    seed = c.whole("seed", data.get("seed"), minimum=0)
+    narratives = c.whole("narratives", data.get("narratives"), minimum=1)
+
+    g = data["graph"]
+    locales = g.get("locales")
+    if not isinstance(locales, dict) or not locales:
+        raise c.fail("graph.locales", "expected a mapping of locale to weight")
+    for name, weight in locales.items():
+        if name not in SUPPORTED_LOCALES:
+            allowed = ", ".join(SUPPORTED_LOCALES)
+            raise c.fail(f"graph.locales.{name}", f"unsupported locale; use {allowed}")
+        ok = isinstance(weight, (int, float)) and not isinstance(weight, bool)
+        if not ok or not math.isfinite(weight) or weight < 0:
+            raise c.fail(f"graph.locales.{name}", f"expected a weight >= 0, got {weight!r}")
+    if sum(locales.values()) <= 0:
+        raise c.fail("graph.locales", "at least one locale needs a weight above 0")
+    start = c.date("graph.start_date", g.get("start_date"))
+    end = c.date("graph.end_date", g.get("end_date"))
+    if (end - start).days < 120:
+        raise c.fail(
+            "graph.end_date", "must lie at least 120 days after graph.start_date"
+        )
+    graph = GraphConfig(
+        customers=c.whole("graph.customers", g.get("customers"), minimum=2, auto=True),
+        contracts=c.whole("graph.contracts", g.get("contracts"), minimum=1, auto=True),
+        purchase_orders=c.whole(
+            "graph.purchase_orders", g.get("purchase_orders"), minimum=0, auto=True
+        ),
+        invoices=c.whole("graph.invoices", g.get("invoices"), minimum=1, auto=True),
+        locales={k: float(v) for k, v in locales.items()},
+        start_date=start,
+        end_date=end,
+    )
+
+    t = data["transactions"]
+    mix = TransactionMix(
+        **{k: c.share(f"transactions.{k}", t.get(k)) for k in TransactionMix.__annotations__}
+    )
+    if mix.no_entity + mix.partial + mix.multi + mix.overpaid > 1:
+        raise c.fail("transactions", "the shares add up to more than 1")
+
+    raw_labels = data.get("labels")
+    if not isinstance(raw_labels, list) or not raw_labels:
+        raise c.fail("labels", "expected a non-empty list of label names")
+    labels = tuple(c.label(f"labels[{i}]", v) for i, v in enumerate(raw_labels))
+    if len(set(labels)) != len(labels):
+        raise c.fail("labels", "a label is listed twice")
+    rename = data.get("rename") or {}
+    if not isinstance(rename, dict):
+        raise c.fail("rename", "expected a mapping of label to new name")
+    for old, new in rename.items():
+        if old not in labels:
+            raise c.fail(f"rename.{old}", "renames a label that is not in `labels`")
+        c.label(f"rename.{old}", new)
+    renamed = [rename.get(label, label) for label in labels]
+    if len(set(renamed)) != len(renamed):
+        raise c.fail("rename", "two labels get the same name")
+
+    splits = data.get("splits")
+    if not isinstance(splits, dict) or set(splits) != set(SPLIT_NAMES):
+        raise c.fail("splits", f"expected exactly the keys {', '.join(SPLIT_NAMES)}")
+    shares = {name: c.share(f"splits.{name}", splits[name]) for name in SPLIT_NAMES}
+    if abs(sum(shares.values()) - 1) > 1e-9:
+        raise c.fail("splits", f"the shares must add up to 1, got {sum(shares.values())}")
+    if shares["train"] <= 0:
+        raise c.fail("splits.train", "the training split cannot be empty")
+
+    lang = data.get("spacy_lang")
+    if not isinstance(lang, str) or not _spacy_has_language(lang):
+        raise c.fail(
+            "spacy_lang", f"not a language spaCy knows, got {lang!r}; try 'id' or 'en'"
+        )
+    templates = data.get("templates")
+    if templates is not None and not isinstance(templates, str):
+        raise c.fail("templates", f"expected a folder path or null, got {templates!r}")
+    output = data.get("output")
+    if not isinstance(output, str) or not output:
+        raise c.fail("output", f"expected a folder path, got {output!r}")
+
+    return Config(
+        seed=seed,
+        narratives=narratives,
+        graph=graph,
+        transactions=mix,
+        labels=labels,
+        rename=dict(rename),
+        splits=shares,
+        spacy_lang=lang,
+        templates=Path(templates) if templates else None,
+        output=Path(output),
+        source=source,
+        raw=data,
+    )
+
+
+def _spacy_has_language(lang: str) -> bool:
+    from spacy.util import get_lang_class
+
+    try:
+        get_lang_class(lang)
+    except Exception:
+        return False
+    return True
+
+
+def config_to_dict(config: Config) -> dict[str, Any]:
+    """The resolved config as plain, JSON-ready values (for the manifest)."""
+    data = dict(config.raw)
+    graph = dict(data["graph"])
+    graph["start_date"] = config.graph.start_date.isoformat()
+    graph["end_date"] = config.graph.end_date.isoformat()
+    data["graph"] = graph
+    data["seed"] = config.seed
+    data["narratives"] = config.narratives
+    data["output"] = str(config.output)
+    return data

@@ -1,0 +1,34 @@
+"""The unit every stage passes on: one narrative with its gold spans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Span:
+    """One entity mention. Offsets are code points of the NFC text, end exclusive."""
+
+    start: int
+    end: int
+    label: str
+    kb_id: str
+    slot: str = ""
+    form: str = ""
+    surface: str = ""
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    text: str
+    spans: tuple[Span, ...]
+    template_id: str = ""
+    channel: str = ""
+    language: str = ""
+    kind: str = ""
+    txn_id: str = ""
+    split: str = ""
+
+    def triples(self) -> list[tuple[int, int, str]]:
+        return [(s.start, s.end, s.label) for s in self.spans]

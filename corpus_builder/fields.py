@@ -1,0 +1,226 @@
+"""The fields a template slot can address, and the surface forms each one yields.
+
+A graph field (``customer``, ``invoice``, ``amount`` ...) yields forms of a value from
+the entity graph and carries that entity's id as ``kb_id``. A filler field (``ref``,
+``bank`` ...) yields plain text that is never an entity, such as bank reference codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Callable
+
+from . import locales, variants
+from .graph import Contract, Customer, Invoice, Transaction
+from .variants import Surface
+
+
+@dataclass(frozen=True)
+class Context:
+    """What one narrative is about: its transaction and the entities it touches."""
+
+    txn: Transaction
+    customer: Customer | None
+    invoices: tuple[Invoice, ...]
+    contract: Contract | None
+    language: str
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str | None  # the label a template is expected to give it; None: filler
+    needs: str  # "any", "business", "multi" or "po"
+    options: tuple[str, ...]
+    forms: Callable[[Context, str | None, random.Random], list[Surface]]
+    kb_id: Callable[[Context], str] | None = None
+
+
+def _invoice(index: int) -> Callable[[Context, str | None, random.Random], list[Surface]]:
+    def forms(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+        inv = ctx.invoices[index]
+        family = variants.invoice_forms(inv.series, inv.year, inv.seq)
+        return _pick_option(family, option)
+
+    return forms
+
+
+def _customer(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+    assert ctx.customer is not None
+    family = list(ctx.customer.aliases)
+    return _pick_option(family, option)
+
+
+def _contract(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+    assert ctx.contract is not None
+    family = variants.contract_forms(ctx.contract.year, ctx.contract.seq)
+    return _pick_option(family, option)
+
+
+def _po(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+    number = ctx.invoices[0].po_number
+    assert number is not None
+    return _pick_option(variants.po_forms(number), option)
+
+
+def _amount(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+    family = variants.amount_forms(ctx.txn.amount_cents, ctx.txn.currency)
+    return _pick_option(family, option)
+
+
+def _currency(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+    return _pick_option(variants.currency_forms(ctx.txn.currency), option)
+
+
+def _date_of(get: Callable[[Context], dt.date]):
+    def forms(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+        day = get(ctx)
+        if option:
+            return [variants.named_date_form(day, option, ctx.language)]
+        return variants.date_forms(day, ctx.language)
+
+    return forms
+
+
+def _period(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+    return _pick_option(
+        variants.period_forms(ctx.invoices[0].issue_date, ctx.language), option
+    )
+
+
+def _account(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+    assert ctx.customer is not None
+    return _pick_option(variants.account_forms(ctx.customer.account), option)
+
+
+def _pick_option(family: list[Surface], option: str | None) -> list[Surface]:
+    if option is None:
+        return family
+    chosen = [s for s in family if s.form == option]
+    # A customer whose acronym was ambiguous, say, has no such form: fall back to all.
+    return chosen or family
+
+
+# Fillers: plain text around entities, shaped like real statement codes.
+
+
+def _ref(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+    day = ctx.txn.value_date
+    letters = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(5))
+    if ctx.language == "id":
+        text = f"{day:%d%m}/{letters}/WS{rng.randrange(10**5):05d}"
+    else:
+        text = f"FT{day:%y%j}{letters[:4]}{rng.randrange(10**4):04d}"
+    return [Surface(text, "ref")]
+
+
+def _trace(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+    return [Surface(f"{rng.randrange(10**14, 10**15)}", "trace")]
+
+
+def _bank(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+    return [Surface(rng.choice(locales.BANKS[ctx.language]), "bank")]
+
+
+def _bic(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+    return [Surface(rng.choice(locales.BICS), "bic")]
+
+
+def _time(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+    h, m, s = rng.randrange(7, 22), rng.randrange(60), rng.randrange(60)
+    return [Surface(f"{h:02d}:{m:02d}:{s:02d}", "time")]
+
+
+def _seq(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+    return [Surface(f"{rng.randrange(10**6):06d}", "seq")]
+
+
+def _branch(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+    return [Surface(f"{rng.randrange(10**4):04d}", "branch")]
+
+
+def _cheque(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
+    return [Surface(f"{rng.randrange(10**6, 10**7)}", "cheque")]
+
+
+def _txn_id(ctx: Context) -> str:
+    return ctx.txn.txn_id
+
+
+def _first_invoice_id(ctx: Context) -> str:
+    return ctx.invoices[0].invoice_number
+
+
+def _invoice_id(index: int) -> Callable[[Context], str]:
+    return lambda ctx: ctx.invoices[index].invoice_number
+
+
+def _customer_id(ctx: Context) -> str:
+    assert ctx.customer is not None
+    return ctx.customer.customer_id
+
+
+_INVOICE_OPTIONS = tuple(s.form for s in variants.invoice_forms("MFG", 2024, 1))
+_DATE_OPTIONS = ("dmy_slash", "d_mon_yyyy", "iso", "dmy_dash", "mdy_slash",
+                 "mon_d_yyyy", "yymmdd", "ddmmyy", "mon_yyyy")
+
+FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        Field("customer", "CUSTOMER", "business",
+              ("legal_name", "legal_form_dropped", "words_split", "words_merged",
+               "acronym"),
+              _customer, _customer_id),
+        Field("invoice", "INVOICE", "business", _INVOICE_OPTIONS, _invoice(0),
+              _invoice_id(0)),
+        Field("invoice2", "INVOICE", "multi", _INVOICE_OPTIONS, _invoice(1),
+              _invoice_id(1)),
+        Field("contract", "CONTRACT", "business",
+              ("canonical", "separator_space", "separators_dropped",
+               "separator_slash", "prefix_spelled"),
+              _contract, lambda ctx: ctx.contract.contract_id),
+        Field("po", "PURCHASE_ORDER", "po",
+              ("canonical", "separator_space", "separator_dropped", "prefix_spelled",
+               "prefix_added", "prefix_hyphen"),
+              _po, lambda ctx: ctx.invoices[0].po_number),
+        Field("amount", "AMOUNT", "any",
+              ("comma_grouped", "dot_grouped", "dot_grouped_no_decimals", "plain",
+               "comma_decimal"),
+              _amount, _txn_id),
+        Field("currency", "CURRENCY", "any", ("iso_code", "symbol"), _currency,
+              _txn_id),
+        Field("date", "DATE", "any", _DATE_OPTIONS,
+              _date_of(lambda ctx: ctx.txn.value_date), _txn_id),
+        Field("invoice_date", "DATE", "business", _DATE_OPTIONS,
+              _date_of(lambda ctx: ctx.invoices[0].issue_date), _first_invoice_id),
+        Field("due_date", "DATE", "business", _DATE_OPTIONS,
+              _date_of(lambda ctx: ctx.invoices[0].due_date), _first_invoice_id),
+        Field("period", "DATE", "business", ("mon_yyyy", "mm_yyyy", "mon_yy"), _period,
+              _first_invoice_id),
+        Field("account", "ACCOUNT", "business",
+              ("plain", "grouped", "iban_electronic", "iban_print"), _account,
+              _customer_id),
+        Field("ref", None, "any", (), _ref),
+        Field("trace", None, "any", (), _trace),
+        Field("bank", None, "any", (), _bank),
+        Field("bic", None, "any", (), _bic),
+        Field("time", None, "any", (), _time),
+        Field("seq", None, "any", (), _seq),
+        Field("branch", None, "any", (), _branch),
+        Field("cheque", None, "any", (), _cheque),
+    )
+}
+
+
+def context_provides(ctx: Context) -> set[str]:
+    """The ``needs`` values this context can satisfy."""
+    provided = {"any"}
+    if ctx.customer is not None and ctx.invoices:
+        provided.add("business")
+        if len(ctx.invoices) >= 2:
+            provided.add("multi")
+        if ctx.invoices[0].po_number is not None:
+            provided.add("po")
+    return provided

@@ -1,0 +1,372 @@
+"""Narrative templates: the file format, the placeholder syntax and their checks.
+
+A template file is YAML::
+
+    channel: ebanking          # any name; used for weights and reports
+    language: id               # id or en: sets date words and preferred customers
+    case: upper                # upper or keep, for every template in the file
+    templates:
+      - id: id-ebank-001       # unique over all files
+        kind: full             # full, partial, multi, fee, interest, tax or cash
+        weight: 2              # optional, default 1
+        currencies: [IDR]      # optional: only transactions in these currencies
+        text: "TRSF E-BANKING CR {ref} {AMOUNT:amount} {CUSTOMER:customer}"
+
+A placeholder is ``{field}`` for plain filler text, ``{LABEL:field}`` for an entity,
+and either may end in ``|option`` to fix one surface form (``{DATE:date|yymmdd}``).
+``{{`` and ``}}`` stand for literal braces. Every problem is reported with its file,
+line and column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from .errors import TemplateError
+from .fields import FIELDS
+
+KINDS = ("full", "partial", "multi", "fee", "interest", "tax", "cash")
+BUSINESS_TEMPLATE_KINDS = ("full", "partial", "multi")
+LANGUAGES = ("id", "en")
+CASES = ("upper", "keep")
+_FILE_KEYS = {"channel", "language", "case", "templates"}
+_TEMPLATE_KEYS = {"id", "kind", "weight", "text", "currencies", "case"}
+_LABEL = re.compile(r"[A-Z][A-Z0-9_]*\Z")
+_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+
+@dataclass(frozen=True)
+class Literal:
+    text: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    field: str
+    label: str | None
+    option: str | None
+    line: int
+    column: int
+
+    @property
+    def name(self) -> str:
+        """How the slot is written, for messages."""
+        inner = f"{self.label}:{self.field}" if self.label else self.field
+        return "{" + inner + (f"|{self.option}" if self.option else "") + "}"
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    channel: str
+    language: str
+    kind: str
+    weight: float
+    case: str
+    text: str
+    parts: tuple[Literal | Slot, ...]
+    path: str
+    line: int
+    column: int
+    currencies: tuple[str, ...] = ()
+
+    @property
+    def slots(self) -> tuple[Slot, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Slot))
+
+    @property
+    def labels(self) -> frozenset[str]:
+        return frozenset(s.label for s in self.slots if s.label)
+
+    @property
+    def needs(self) -> frozenset[str]:
+        return frozenset(FIELDS[s.field].needs for s in self.slots)
+
+
+def shipped_templates_dir() -> Path:
+    """The templates folder shipped in the package, or the source tree's one."""
+    packaged = Path(str(resources.files("corpus_builder"))) / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def load_templates(folder: Path | None = None) -> list[Template]:
+    """Parse and check every ``*.yaml`` file below ``folder``, sorted by path.
+
+    Raises TemplateError for the first problem, naming file, line and column.
+    """
+    root = folder if folder is not None else shipped_templates_dir()
+    if not root.is_dir():
+        raise TemplateError(
+            "the templates folder does not exist", path=str(root), line=0, column=0
+        )
+    files = sorted(p for p in root.rglob("*.yaml") if p.is_file())
+    if not files:
+        raise TemplateError(
+            "no template files (*.yaml) in this folder", path=str(root), line=0, column=0
+        )
+    templates: list[Template] = []
+    seen: dict[str, Template] = {}
+    for path in files:
+        for template in read_template_file(path):
+            if template.id in seen:
+                first = seen[template.id]
+                raise TemplateError(
+                    f"template id {template.id!r} is used twice; the first is at "
+                    f"{first.path}:{first.line}; give each template its own id",
+                    path=template.path,
+                    line=template.line,
+                    column=template.column,
+                    template_id=template.id,
+                )
+            seen[template.id] = template
+            templates.append(template)
+    return templates
+
+
+def read_template_file(path: Path) -> list[Template]:
+    where = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TemplateError(
+            f"not UTF-8 text (byte {exc.start}); save the file as UTF-8",
+            path=where, line=0, column=0,
+        ) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise TemplateError(
+            f"not valid YAML ({getattr(exc, 'problem', None) or exc})",
+            path=where,
+            line=mark.line + 1 if mark else 0,
+            column=mark.column + 1 if mark else 0,
+        ) from None
+    if node is None:
+        raise TemplateError("the file is empty", path=where, line=1, column=1)
+    if not isinstance(node, yaml.MappingNode):
+        raise _at(node, where, "the file must be a mapping with channel, language, "
+                  "case and templates")
+    head = _mapping(node, where)
+    unknown = set(head) - _FILE_KEYS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise _at(head[key][0], where, f"unknown key {key!r}; allowed: "
+                  + ", ".join(sorted(_FILE_KEYS)))
+    for key in ("channel", "language", "templates"):
+        if key not in head:
+            raise _at(node, where, f"missing key {key!r}")
+    channel = _scalar(head["channel"][1], where, "channel")
+    if not _NAME.match(channel):
+        raise _at(head["channel"][1], where, "channel is lower-case letters, digits, '_'")
+    language = _choice(head["language"][1], where, "language", LANGUAGES)
+    case = "upper"
+    if "case" in head:
+        case = _choice(head["case"][1], where, "case", CASES)
+    items = head["templates"][1]
+    if not isinstance(items, yaml.SequenceNode) or not items.value:
+        raise _at(items, where, "templates must be a non-empty list")
+    return [
+        _read_template(item, where, channel, language, case) for item in items.value
+    ]
+
+
+def _read_template(
+    node: yaml.Node, where: str, channel: str, language: str, case: str
+) -> Template:
+    if not isinstance(node, yaml.MappingNode):
+        raise _at(node, where, "each template is a mapping with id, kind and text")
+    entry = _mapping(node, where)
+    unknown = set(entry) - _TEMPLATE_KEYS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise _at(entry[key][0], where, f"unknown key {key!r}; allowed: "
+                  + ", ".join(sorted(_TEMPLATE_KEYS)))
+    for key in ("id", "kind", "text"):
+        if key not in entry:
+            raise _at(node, where, f"template is missing {key!r}")
+    template_id = _scalar(entry["id"][1], where, "id")
+    kind = _choice(entry["kind"][1], where, "kind", KINDS, template_id)
+    weight = 1.0
+    if "weight" in entry:
+        raw = _scalar(entry["weight"][1], where, "weight", template_id)
+        try:
+            weight = float(raw)
+        except ValueError:
+            weight = -1.0
+        if not weight > 0 or weight == float("inf"):
+            raise _at(entry["weight"][1], where, f"weight must be a number above 0, "
+                      f"got {raw!r}", template_id)
+    if "case" in entry:
+        case = _choice(entry["case"][1], where, "case", CASES, template_id)
+    currencies: tuple[str, ...] = ()
+    if "currencies" in entry:
+        cur = entry["currencies"][1]
+        if not isinstance(cur, yaml.SequenceNode) or not all(
+            isinstance(c, yaml.ScalarNode) and re.fullmatch(r"[A-Z]{3}", c.value)
+            for c in cur.value
+        ):
+            raise _at(cur, where, "currencies is a list of ISO codes like [IDR, USD]",
+                      template_id)
+        currencies = tuple(c.value for c in cur.value)
+    text_node = entry["text"][1]
+    text = _scalar(text_node, where, "text", template_id)
+    if text_node.start_mark.line != text_node.end_mark.line and "\n" not in text:
+        raise _at(text_node, where, "write the text on one line, in quotes",
+                  template_id)
+    if not text.strip():
+        raise _at(text_node, where, "the text is empty", template_id)
+    if "\n" in text or "\r" in text:
+        raise _at(text_node, where, "the text has a line break; narratives are one "
+                  "line", template_id)
+    line = text_node.start_mark.line + 1
+    column = text_node.start_mark.column + 1
+    if text_node.style in ("'", '"'):
+        column += 1
+    parts = parse_placeholders(text, path=where, line=line, column=column,
+                               template_id=template_id)
+    template = Template(
+        id=template_id, channel=channel, language=language, kind=kind, weight=weight,
+        case=case, text=text, parts=parts, path=where, line=line, column=column,
+        currencies=currencies,
+    )
+    _check_kind(template)
+    return template
+
+
+def parse_placeholders(
+    text: str, *, path: str, line: int, column: int, template_id: str | None = None
+) -> tuple[Literal | Slot, ...]:
+    """Split template text into literals and slots; ``column`` is where text starts."""
+    parts: list[Literal | Slot] = []
+    literal: list[str] = []
+    i = 0
+
+    def fail(offset: int, message: str) -> TemplateError:
+        return TemplateError(message, path=path, line=line, column=column + offset,
+                             template_id=template_id)
+
+    while i < len(text):
+        ch = text[i]
+        if ch == "{" and text.startswith("{{", i):
+            literal.append("{")
+            i += 2
+            continue
+        if ch == "}" and text.startswith("}}", i):
+            literal.append("}")
+            i += 2
+            continue
+        if ch == "}":
+            raise fail(i, "a '}' with no '{' before it; write '}}' for a literal brace")
+        if ch != "{":
+            literal.append(ch)
+            i += 1
+            continue
+        close = text.find("}", i + 1)
+        nested = text.find("{", i + 1)
+        if close == -1:
+            raise fail(i, "placeholder is not closed; add '}'")
+        if nested != -1 and nested < close:
+            raise fail(nested, "a '{' inside a placeholder; placeholders do not nest")
+        inner = text[i + 1 : close]
+        if literal:
+            parts.append(Literal("".join(literal)))
+            literal = []
+        parts.append(_parse_slot(inner, i, fail, line, column))
+        i = close + 1
+    if literal:
+        parts.append(Literal("".join(literal)))
+    return tuple(parts)
+
+
+def _parse_slot(inner: str, offset: int, fail, line: int, column: int) -> Slot:
+    if not inner.strip():
+        raise fail(offset, "empty placeholder '{}'")
+    if inner != inner.strip():
+        raise fail(offset, f"placeholder {{{inner}}} has spaces; write it without")
+    body, _, option = inner.partition("|")
+    label, sep, field = body.rpartition(":")
+    if not sep:
+        label, field = "", body
+    if field not in FIELDS:
+        known = ", ".join(sorted(FIELDS))
+        raise fail(offset, f"unknown field {field!r} in {{{inner}}}; known fields: "
+                   f"{known}")
+    spec = FIELDS[field]
+    if sep and not _LABEL.match(label):
+        raise fail(offset, f"label {label!r} in {{{inner}}} must be upper-case "
+                   "letters, digits and '_'")
+    if sep and spec.label is None:
+        raise fail(offset, f"field {field!r} is plain filler text and cannot carry "
+                   f"a label; write {{{field}}}")
+    if not sep and spec.label is not None:
+        raise fail(offset, f"field {field!r} is an entity; say its label, e.g. "
+                   f"{{{spec.label}:{field}}}")
+    if option and option not in spec.options:
+        allowed = ", ".join(spec.options) or "none"
+        raise fail(offset, f"unknown option {option!r} for field {field!r}; "
+                   f"options: {allowed}")
+    if "|" in option:
+        raise fail(offset, f"only one option per placeholder in {{{inner}}}")
+    return Slot(field=field, label=label or None, option=option or None, line=line,
+                column=column + offset)
+
+
+def _check_kind(template: Template) -> None:
+    for slot in template.slots:
+        needs = FIELDS[slot.field].needs
+        bad = None
+        if template.kind not in BUSINESS_TEMPLATE_KINDS and needs != "any":
+            bad = (f"a {template.kind} transaction settles nothing and carries no "
+                   f"business entity, so {slot.name} cannot be filled")
+        elif needs == "multi" and template.kind != "multi":
+            bad = f"{slot.name} needs a second invoice; use kind: multi"
+        if bad:
+            raise TemplateError(bad, path=template.path, line=slot.line,
+                                column=slot.column, template_id=template.id)
+    if template.kind == "multi" and not any(s.field == "invoice2" for s in template.slots):
+        raise TemplateError(
+            "a multi template names at least two invoices: {INVOICE:invoice} and "
+            "{INVOICE:invoice2}",
+            path=template.path, line=template.line, column=template.column,
+            template_id=template.id,
+        )
+
+
+def _mapping(node: yaml.MappingNode, where: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise _at(key_node, where, "keys must be plain names")
+        if key_node.value in out:
+            raise _at(key_node, where, f"key {key_node.value!r} appears twice")
+        out[key_node.value] = (key_node, value_node)
+    return out
+
+
+def _scalar(node: yaml.Node, where: str, key: str, template_id: str | None = None) -> str:
+    if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
+        raise _at(node, where, f"{key} must be a single value", template_id)
+    return node.value
+
+
+def _choice(node, where, key, allowed, template_id=None) -> str:
+    value = _scalar(node, where, key, template_id)
+    if value not in allowed:
+        raise _at(node, where, f"{key} must be one of {', '.join(allowed)}, got "
+                  f"{value!r}", template_id)
+    return value
+
+
+def _at(node: yaml.Node, where: str, message: str,
+        template_id: str | None = None) -> TemplateError:
+    mark = node.start_mark
+    return TemplateError(message, path=where, line=mark.line + 1,
+                         column=mark.column + 1, template_id=template_id)
