@@ -87,6 +87,7 @@ class SpanInvariantError(CorpusBuilderError):
         slot: str | None = None,
         value: str | None = None,
     ) -> None:
+        self.detail = message
         parts = [f"record {record}"]
         if template_id:
             parts.append(f"template {template_id}")

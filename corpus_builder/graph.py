@@ -19,7 +19,7 @@ from faker import Faker
 from . import locales
 from .config import Config
 from .errors import GraphError
-from .variants import Surface, customer_aliases, iban
+from .variants import Surface, with_legal_form, customer_aliases, iban
 
 BUSINESS_KINDS = ("full", "partial", "multi", "overpaid")
 NO_ENTITY_KINDS = ("fee", "interest", "tax", "cash")
@@ -267,12 +267,7 @@ def _company_name(
 
 
 def _legal_name(core: tuple[str, ...], legal_form: str) -> str:
-    name = " ".join(core)
-    if legal_form == "PT Tbk":
-        return f"PT {name} Tbk"
-    if legal_form in ("PT", "CV"):
-        return f"{legal_form} {name}"
-    return f"{name} {legal_form}"
+    return with_legal_form(" ".join(core), legal_form)
 
 
 def _account_number(country: str, rng: random.Random) -> str:

@@ -21,11 +21,11 @@ from .graph import Contract, Customer, Invoice, Transaction
 from .render import Piece, assemble
 from .templates import BUSINESS_TEMPLATE_KINDS, Literal, Template
 from .validate import check_example
-from .variants import customer_aliases, iban
+from .variants import customer_aliases, iban, with_legal_form
 
 
 def _customer(cid, core, form, split_core, locale, currency, account) -> Customer:
-    legal = f"{form} {' '.join(core)}" if form in ("PT", "CV") else f"{' '.join(core)} {form}"
+    legal = with_legal_form(" ".join(core), form)
     return Customer(
         customer_id=cid, legal_name=legal, core_words=core, legal_form=form,
         split_core=split_core, locale=locale, country=locale[-2:], currency=currency,
@@ -104,8 +104,8 @@ def check_alignment(templates: list[Template], nlp: Language) -> int:
                     slot = next((s for s in template.slots if s.name == err.slot),
                                 None)
                     raise TemplateError(
-                        f"slot {err.slot} cannot sit on token boundaries: "
-                        f"{err.message}",
+                        f"slot {err.slot} cannot sit on token boundaries: rule "
+                        f"{err.rule}: {err.detail}",
                         path=template.path,
                         line=slot.line if slot else template.line,
                         column=slot.column if slot else template.column,

@@ -84,12 +84,15 @@ def customer_aliases(
     if len(acronym) >= 3:
         forms.append(Surface(acronym, "acronym"))
     elif len(acronym) == 2 and legal_form:
-        forms.append(Surface(_with_legal_form(acronym, legal_form), "acronym"))
+        forms.append(Surface(with_legal_form(acronym, legal_form), "acronym"))
     return _unique(forms)
 
 
-def _with_legal_form(core: str, legal_form: str) -> str:
-    if legal_form.upper() in ("PT", "CV"):
+def with_legal_form(core: str, legal_form: str) -> str:
+    """``core`` with the legal form where the name carries it (``PT X Tbk``)."""
+    if legal_form == "PT Tbk":
+        return f"PT {core} Tbk"
+    if legal_form in ("PT", "CV"):
         return f"{legal_form} {core}"
     return f"{core} {legal_form}"
 

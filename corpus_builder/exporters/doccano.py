@@ -1,0 +1,71 @@
+"""Doccano sequence-labeling JSONL: ``doccano/{train,dev,test}.jsonl``.
+
+One JSON object per line, UTF-8, keys in this order:
+
+- ``text``: the narrative.
+- ``label``: ``[[start, end, "LABEL"], ...]``, the key Doccano imports by default;
+  offsets count Unicode code points, end exclusive.
+- ``example_id``, ``split``, ``template_id``, ``channel``, ``language``, ``kind``,
+  ``txn_id``: strings Doccano keeps as metadata.
+- ``kb_links``: ``[[start, end, "KB-ID", "form"], ...]``, the graph entity and the
+  surface-form transformation behind each span, also metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import jsonlines
+from spacy.tokens import Doc
+
+from ..example import Example
+from . import SPACY_SPLIT_FILES
+
+_dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+
+
+def example_to_record(example: Example) -> dict[str, Any]:
+    return {
+        "text": example.text,
+        "label": [[s.start, s.end, s.label] for s in example.spans],
+        "example_id": example.id,
+        "split": example.split,
+        "template_id": example.template_id,
+        "channel": example.channel,
+        "language": example.language,
+        "kind": example.kind,
+        "txn_id": example.txn_id,
+        "kb_links": [[s.start, s.end, s.kb_id, s.form] for s in example.spans],
+    }
+
+
+class DoccanoWriter:
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self._files = {}
+        self._writers = {}
+        for split, name in SPACY_SPLIT_FILES.items():
+            handle = open(folder / f"{name}.jsonl", "w", encoding="utf-8", newline="\n")
+            self._files[split] = handle
+            self._writers[split] = jsonlines.Writer(handle, dumps=_dumps)
+
+    def write(self, example: Example, doc: Doc) -> None:
+        self._writers[example.split].write(example_to_record(example))
+
+    def close(self) -> None:
+        for split in self._writers:
+            self._writers[split].close()
+            self._files[split].close()
+
+
+def read_doccano(path: Path) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """``(text, spans)`` for every line of a Doccano sequence-labeling JSONL file."""
+    out = []
+    with jsonlines.open(path) as reader:
+        for record in reader:
+            spans = [(int(s), int(e), str(label)) for s, e, label in record["label"]]
+            out.append((record["text"], spans))
+    return out

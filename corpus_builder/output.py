@@ -1,0 +1,90 @@
+"""Write an export atomically: build it in a hidden sibling folder, then swap it in.
+
+A build that fails or is killed leaves the previous export as it was. Hidden marker
+files in the output folder (``.gitkeep``, ``.gitignore``) do not make it non-empty and
+are carried over into the new export.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .errors import OutputError
+
+MARKER_FILES = (".gitkeep", ".gitignore")
+STAGING_PREFIX = ".corpus-builder-staging-"
+
+
+def check_output(output: Path, *, force: bool) -> None:
+    """Raise OutputError unless ``output`` may be written (before any work is done)."""
+    if output.exists() and not output.is_dir():
+        raise OutputError("exists and is not a folder; choose another --out", path=str(output))
+    if output.is_dir() and _content(output) and not force:
+        raise OutputError(
+            "the output folder is not empty; pass --force to replace its contents, or "
+            "choose another --out",
+            path=str(output),
+        )
+    parent = output.resolve().parent
+    if not parent.is_dir():
+        raise OutputError(f"its parent folder {parent} does not exist", path=str(output))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"cannot write in {parent}; choose a folder you can write to",
+            path=str(output),
+        )
+
+
+def make_staging(output: Path) -> Path:
+    parent = output.resolve().parent
+    try:
+        return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
+    except OSError as exc:
+        raise OutputError(f"cannot create a folder beside it ({exc.strerror})",
+                          path=str(output)) from None
+
+
+def publish(staging: Path, output: Path) -> None:
+    """Put ``staging`` in place of ``output`` in one step where the OS allows it."""
+    output = output.resolve()
+    if output.is_dir():
+        for name in MARKER_FILES:
+            if (output / name).is_file() and not (staging / name).exists():
+                shutil.copy2(output / name, staging / name)
+        if _exchange(staging, output):
+            shutil.rmtree(staging)
+            return
+        backup = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=output.parent))
+        os.rename(output, backup / "old")
+        os.rename(staging, output)
+        shutil.rmtree(backup)
+        return
+    os.rename(staging, output)
+
+
+def discard(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _content(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.name not in MARKER_FILES]
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux renameat2(RENAME_EXCHANGE)."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    try:
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return result == 0

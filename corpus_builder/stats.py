@@ -1,0 +1,77 @@
+"""Counts over the examples as they stream past, for the manifest and the CLI table."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from typing import Any
+
+from spacy.tokens import Doc
+
+from .config import SPLIT_NAMES
+from .example import Example
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.examples: Counter[str] = Counter()
+        self.labels: dict[str, Counter[str]] = defaultdict(Counter)
+        self.channels: dict[str, Counter[str]] = defaultdict(Counter)
+        self.languages: dict[str, Counter[str]] = defaultdict(Counter)
+        self.kinds: dict[str, Counter[str]] = defaultdict(Counter)
+        self.templates: dict[str, set[str]] = defaultdict(set)
+        self.forms: dict[str, Counter[str]] = defaultdict(Counter)
+        self.surfaces: dict[str, set[str]] = defaultdict(set)
+        self.no_entity = 0
+        self._texts: dict[str, set[bytes]] = defaultdict(set)
+
+    def write(self, example: Example, doc: Doc) -> None:
+        split = example.split
+        self.examples[split] += 1
+        self.channels[split][example.channel] += 1
+        self.languages[split][example.language] += 1
+        self.kinds[split][example.kind] += 1
+        self.templates[split].add(example.template_id)
+        if not example.spans:
+            self.no_entity += 1
+        for span in example.spans:
+            self.labels[split][span.label] += 1
+            self.forms[span.label][span.form] += 1
+            self.surfaces[span.label].add(example.text[span.start : span.end])
+        digest = hashlib.blake2b(example.text.encode(), digest_size=8).digest()
+        self._texts[split].add(digest)
+
+    def close(self) -> None:
+        pass
+
+    def label_table(self, labels: tuple[str, ...]) -> dict[str, dict[str, int]]:
+        return {label: {s: self.labels[s][label] for s in SPLIT_NAMES} for label in labels}
+
+    def shared(self) -> dict[str, Any]:
+        """What the splits share: template ids and exact texts, per pair of splits."""
+        out: dict[str, Any] = {}
+        for i, a in enumerate(SPLIT_NAMES):
+            for b in SPLIT_NAMES[i + 1 :]:
+                out[f"{a}/{b}"] = {
+                    "templates": sorted(self.templates[a] & self.templates[b]),
+                    "exact_texts": len(self._texts[a] & self._texts[b]),
+                }
+        return out
+
+    def to_manifest(self, labels: tuple[str, ...]) -> dict[str, Any]:
+        def per_split(table: dict[str, Counter[str]]) -> dict[str, dict[str, int]]:
+            return {s: dict(sorted(table[s].items())) for s in SPLIT_NAMES}
+
+        return {
+            "examples": {s: self.examples[s] for s in SPLIT_NAMES},
+            "examples_without_entities": self.no_entity,
+            "spans": self.label_table(labels),
+            "channels": per_split(self.channels),
+            "languages": per_split(self.languages),
+            "transaction_kinds": per_split(self.kinds),
+            "templates": {s: len(self.templates[s]) for s in SPLIT_NAMES},
+            "distinct_surfaces": {label: len(self.surfaces[label]) for label in labels},
+            "surface_forms": {
+                label: dict(sorted(self.forms[label].items())) for label in labels
+            },
+        }

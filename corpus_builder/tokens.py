@@ -1,0 +1,80 @@
+"""Word-level tokens and IOB2 tags, through spaCy's own tokenizer and conversions.
+
+The spaCy DocBins and the Hugging Face word-level dataset share one tokenizer: the
+blank pipeline of the configured language. Tags come from ``doc.ents``, and go back
+to character spans with spaCy's ``iob_to_biluo`` and ``biluo_tags_to_spans``.
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.training import biluo_tags_to_spans, iob_to_biluo
+
+from .errors import SpanInvariantError
+from .example import Example
+
+
+def example_to_doc(nlp: Language, example: Example) -> Doc:
+    """The example tokenized, with ``doc.ents`` (and ``kb_id_``) set from its spans.
+
+    Raises SpanInvariantError when a span does not align with the tokens; a span is
+    never contracted or expanded to fit.
+    """
+    doc = nlp.make_doc(example.text)
+    ents = []
+    for span in example.spans:
+        ent = doc.char_span(span.start, span.end, label=span.label, kb_id=span.kb_id,
+                            alignment_mode="strict")
+        if ent is None:
+            raise SpanInvariantError(
+                f"span {example.text[span.start:span.end]!r} at [{span.start}, "
+                f"{span.end}) does not align with the '{nlp.lang}' tokens",
+                record=example.id, rule="5 (token boundaries)",
+                template_id=example.template_id or None, slot=span.slot or None,
+                value=span.surface or None,
+            )
+        ents.append(ent)
+    doc.ents = ents
+    return doc
+
+
+def doc_to_iob(doc: Doc) -> list[str]:
+    """IOB2 tags of ``doc.ents``, one per token."""
+    return [
+        "O" if token.ent_iob_ in ("O", "") else f"{token.ent_iob_}-{token.ent_type_}"
+        for token in doc
+    ]
+
+
+def iob_names(labels: tuple[str, ...]) -> list[str]:
+    """Tag names in the fixed order every split uses: O, then B-/I- per label."""
+    names = ["O"]
+    for label in labels:
+        names += [f"B-{label}", f"I-{label}"]
+    return names
+
+
+def iob_to_offsets(
+    nlp: Language, tokens: list[str], spaces: list[bool], tags: list[str]
+) -> tuple[str, list[tuple[int, int, str]]]:
+    """Rebuild the text and its ``(start, end, label)`` spans from word-level tags.
+
+    Raises ValueError on a tag sequence that is not valid IOB2.
+    """
+    check_iob2(tags)
+    doc = Doc(nlp.vocab, words=tokens, spaces=spaces)
+    spans = biluo_tags_to_spans(doc, iob_to_biluo(tags))
+    return doc.text, [(s.start_char, s.end_char, s.label_) for s in spans]
+
+
+def check_iob2(tags: list[str]) -> None:
+    """Raise ValueError unless every I-X follows B-X or I-X."""
+    previous = "O"
+    for index, tag in enumerate(tags):
+        if tag.startswith("I-"):
+            if previous[2:] != tag[2:] or previous == "O":
+                raise ValueError(f"tag {index} is {tag} after {previous}: not IOB2")
+        elif tag != "O" and not tag.startswith("B-"):
+            raise ValueError(f"tag {index} is {tag!r}: not an IOB2 tag")
+        previous = tag

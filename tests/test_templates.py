@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import pytest
+
+from corpus_builder.errors import TemplateError
+from corpus_builder.probe import check_alignment
+from corpus_builder.templates import (
+    KINDS,
+    Literal,
+    Slot,
+    load_templates,
+    parse_placeholders,
+    read_template_file,
+)
+
+from .conftest import write
+
+HEAD = "channel: test\nlanguage: id\ncase: upper\ntemplates:\n"
+
+
+def one(text: str, kind: str = "full") -> str:
+    return HEAD + f'  - id: t-1\n    kind: {kind}\n    text: "{text}"\n'
+
+
+def test_placeholders_split_into_literals_and_slots():
+    text = "PMT {CUSTOMER:customer} {{X}} {DATE:date|yymmdd} {ref}"
+    parts = parse_placeholders(text, path="f", line=3, column=11)
+    date_at = len("PMT {CUSTOMER:customer} {{X}} ")
+    ref_at = len("PMT {CUSTOMER:customer} {{X}} {DATE:date|yymmdd} ")
+    assert parts == (
+        Literal("PMT "),
+        Slot("customer", "CUSTOMER", None, 3, 11 + len("PMT ")),
+        Literal(" {X} "),
+        Slot("date", "DATE", "yymmdd", 3, 11 + date_at),
+        Literal(" "),
+        Slot("ref", None, None, 3, 11 + ref_at),
+    )
+
+
+@pytest.mark.parametrize(
+    "text, column, words",
+    [
+        ("PMT {CUSTOMER:client}", 16, "unknown field 'client'"),
+        ("PMT {CUSTOMER:customer", 16, "not closed"),
+        ("PMT {CUSTOMER:{customer}}", 26, "do not nest"),
+        ("PMT } X", 16, "no '{' before it"),
+        ("PMT {} X", 16, "empty placeholder"),
+        ("PMT {customer}", 16, "say its label"),
+        ("PMT {REF:ref}", 16, "cannot carry a label"),
+        ("PMT {customer:customer}", 16, "upper-case"),
+        ("PMT {DATE:date|sometime}", 16, "unknown option 'sometime'"),
+    ],
+)
+def test_broken_placeholders_fail_with_file_line_and_column(tmp_path, text, column,
+                                                             words):
+    path = write(tmp_path / "t.yaml", one(text))
+    with pytest.raises(TemplateError) as info:
+        read_template_file(path)
+    error = info.value
+    assert (error.path, error.line, error.column) == (str(path), 7, column)
+    assert error.template_id == "t-1"
+    assert words in str(error)
+    assert str(error).startswith(f"[E200] {path}:7:{column} (template t-1): ")
+
+
+@pytest.mark.parametrize(
+    "body, line, words",
+    [
+        ("channel: x\nlanguage: id\ntemplates: [\n", 4, "not valid YAML"),
+        ("channel: x\nlanguage: fr\ntemplates: []\n", 2, "language must be one of"),
+        ("channel: x\nlanguage: id\ntemplates: []\n", 3, "non-empty list"),
+        ("channel: x\nlanguage: id\nextra: 1\ntemplates: []\n", 3, "unknown key 'extra'"),
+        (HEAD + '  - id: a\n    kind: gift\n    text: "X"\n', 6, "kind must be one of"),
+        (HEAD + '  - id: a\n    kind: full\n    text: "  "\n', 7, "text is empty"),
+        (HEAD + '  - id: a\n    kind: full\n    weight: -2\n    text: "X"\n', 7,
+         "weight must be a number above 0"),
+        (HEAD + '  - id: a\n    kind: fee\n    text: "FEE {CUSTOMER:customer}"\n', 7,
+         "settles nothing"),
+        (HEAD + '  - id: a\n    kind: full\n    text: "X {INVOICE:invoice2}"\n', 7,
+         "needs a second invoice"),
+        (HEAD + '  - id: a\n    kind: multi\n    text: "X {INVOICE:invoice}"\n', 7,
+         "at least two invoices"),
+    ],
+)
+def test_broken_files_fail_with_their_line(tmp_path, body, line, words):
+    path = write(tmp_path / "t.yaml", body)
+    with pytest.raises(TemplateError) as info:
+        read_template_file(path)
+    assert info.value.line == line
+    assert words in str(info.value)
+
+
+def test_empty_file_fails(tmp_path):
+    path = write(tmp_path / "t.yaml", "")
+    with pytest.raises(TemplateError, match="the file is empty"):
+        read_template_file(path)
+
+
+def test_duplicate_ids_across_files_name_both_places(tmp_path):
+    write(tmp_path / "a.yaml", one("PMT {CUSTOMER:customer}"))
+    second = write(tmp_path / "b.yaml", one("TRF {CUSTOMER:customer}"))
+    with pytest.raises(TemplateError) as info:
+        load_templates(tmp_path)
+    assert info.value.path == str(second)
+    assert "used twice" in str(info.value) and "a.yaml:7" in str(info.value)
+
+
+def test_slot_glued_to_a_word_is_refused_at_load(tmp_path, nlp_id):
+    path = write(tmp_path / "t.yaml", one("TRF NOREK{ACCOUNT:account} {CUSTOMER:customer}"))
+    templates = load_templates(tmp_path)
+    with pytest.raises(TemplateError) as info:
+        check_alignment(templates, nlp_id)
+    error = info.value
+    assert (error.path, error.line, error.column) == (str(path), 7, 21)
+    assert "{ACCOUNT:account} cannot sit on token boundaries" in str(error)
+    assert "NOREK0123456789" in str(error)
+
+
+def test_two_slots_without_a_separator_are_refused(tmp_path, nlp_id):
+    write(tmp_path / "t.yaml", one("PMT {CURRENCY:currency}{AMOUNT:amount}"))
+    with pytest.raises(TemplateError, match="cannot sit on token boundaries"):
+        check_alignment(load_templates(tmp_path), nlp_id)
+
+
+def test_prefix_with_colon_is_accepted(tmp_path, nlp_id):
+    write(tmp_path / "t.yaml", one("PEMBAYARAN REF:{INVOICE:invoice} {CUSTOMER:customer}"))
+    assert check_alignment(load_templates(tmp_path), nlp_id) > 0
+
+
+def test_shipped_templates_meet_the_pack_requirements(nlp_id):
+    templates = load_templates()
+    assert len(templates) >= 40
+    assert len({t.channel for t in templates}) >= 6
+    assert {t.language for t in templates} == {"id", "en"}
+    labels = set().union(*(t.labels for t in templates))
+    assert labels >= {"CUSTOMER", "INVOICE", "CONTRACT", "PURCHASE_ORDER", "AMOUNT",
+                      "CURRENCY", "DATE", "ACCOUNT"}
+    assert {t.kind for t in templates} == set(KINDS)
+    assert check_alignment(templates, nlp_id) > len(templates)
