@@ -177,6 +177,10 @@ def build_graph(config: Config, rng: random.Random) -> Graph:
 
     _add_customers(graph, size.customers, config, fakers, rng)
     _add_contracts(graph, size.contracts, config, rng)
+    if config.graph.contracts is None:
+        # Auto-sized: add contracts until their billing schedules hold every invoice.
+        while _billing_capacity(graph) < size.invoices:
+            _add_contracts(graph, max(1, len(graph.contracts) // 10), config, rng)
     _add_purchase_orders(graph, size.purchase_orders, rng)
     _add_invoices(graph, size.invoices, config, rng)
     _add_transactions(graph, size, rng)
@@ -282,12 +286,26 @@ def _account_number(country: str, rng: random.Random) -> str:
     return f"{rng.randrange(10**11, 10**12)}"
 
 
+def _billing_capacity(graph: Graph) -> int:
+    """How many invoices the contracts' schedules can hold at the least."""
+    total = 0
+    for contract in graph.contracts.values():
+        if contract.billing_schedule == "milestone":
+            total += min(3, (contract.end_date - contract.start_date).days)
+        else:
+            total += len(billing_dates(contract, random.Random(0)))
+    return total
+
+
 def _add_contracts(graph: Graph, count: int, config: Config, rng: random.Random) -> None:
     customer_ids = list(graph.customers)
     window_start, window_end = config.graph.start_date, config.graph.end_date
     span_days = (window_end - window_start).days
     seq_per_year: dict[int, int] = defaultdict(int)
-    for index in range(count):
+    for contract in graph.contracts.values():
+        seq_per_year[contract.year] = max(seq_per_year[contract.year], contract.seq)
+    first = len(graph.contracts)
+    for index in range(first, first + count):
         # Every customer gets a contract before any gets a second one.
         if index < len(customer_ids):
             customer_id = customer_ids[index]
