@@ -134,7 +134,7 @@ def _time(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]
 
 
 def _seq(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
-    return [Surface(f"{rng.randrange(10**6):06d}", "seq")]
+    return [Surface(f"{rng.randrange(10**8):08d}", "seq")]
 
 
 def _branch(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:

@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Callable
-
+import re
 from spacy.language import Language
 
 from .errors import SpanInvariantError, TemplateError
 from .example import Example
 from .fields import FIELDS, Context
 from .graph import Contract, Customer, Invoice, Transaction
-from .render import Piece, assemble
-from .templates import BUSINESS_TEMPLATE_KINDS, Literal, Template
+from .render import Piece, apply_case, assemble
+from .templates import (
+    BUSINESS_TEMPLATE_KINDS,
+    Choice,
+    Literal,
+    Slot,
+    Template,
+    resolve_choices,
+)
 from .validate import check_example
 from .variants import customer_aliases, iban, with_legal_form
 
@@ -75,67 +81,117 @@ def probe_contexts(kind: str, language: str) -> list[Context]:
 def check_alignment(templates: list[Template], nlp: Language) -> int:
     """Raise TemplateError at the first slot that cannot sit on token boundaries.
 
-    Returns how many probe renderings were checked.
+    Every alternative of every ``{~...}`` choice and every surface form of every slot
+    is rendered at least once. Returns how many probe renderings were checked.
     """
     checked = 0
-    labels_of = {field: spec.label for field, spec in FIELDS.items()}
     for template in templates:
-        for ctx in probe_contexts(template.kind, template.language):
-            if template.currencies and ctx.txn.currency not in template.currencies:
-                continue
-            for forms in _variations(template, ctx):
-                pieces = []
-                for part, chooser in zip(template.parts, forms):
-                    if isinstance(part, Literal):
-                        pieces.append(Piece(part.text))
-                        continue
-                    surface = chooser()
-                    label = part.label or None
-                    kb = "probe" if labels_of[part.field] else ""
-                    pieces.append(Piece(surface.text, label=label, kb_id=kb,
-                                        slot=part.name, form=surface.form,
-                                        is_value=True))
-                try:
-                    text, spans = assemble(pieces, case=template.case,
-                                           record="probe", template_id=template.id)
-                    example = Example("probe", text, spans, template.id)
-                    check_example(example, nlp.make_doc(text))
-                except SpanInvariantError as err:
-                    slot = next((s for s in template.slots if s.name == err.slot),
-                                None)
-                    raise TemplateError(
-                        f"slot {err.slot} cannot sit on token boundaries: rule "
-                        f"{err.rule}: {err.detail}",
-                        path=template.path,
-                        line=slot.line if slot else template.line,
-                        column=slot.column if slot else template.column,
-                        template_id=template.id,
-                    ) from None
-                checked += 1
+        for parts in _choice_variations(template):
+            check_prefixes(template, parts)
+            for ctx in probe_contexts(template.kind, template.language):
+                if template.currencies and ctx.txn.currency not in template.currencies:
+                    continue
+                for pieces in _slot_variations(parts, ctx):
+                    _check_rendering(template, pieces, nlp)
+                    checked += 1
     return checked
 
 
-def _variations(template: Template, ctx: Context) -> list[list[Callable]]:
-    """One choice list per rendering: each slot's forms in turn, others at first form."""
-    rng = random.Random(0)
-    families = []
-    for part in template.parts:
+def _check_rendering(template: Template, pieces: list[Piece], nlp: Language) -> None:
+    try:
+        text, spans = assemble(pieces, case=template.case, record="probe",
+                               template_id=template.id)
+        check_example(Example("probe", text, spans, template.id), nlp.make_doc(text))
+    except SpanInvariantError as err:
+        slot = next((s for s in template.slots if s.name == err.slot), None)
+        raise TemplateError(
+            f"slot {err.slot} cannot sit on token boundaries: rule {err.rule}: "
+            f"{err.detail}",
+            path=template.path,
+            line=slot.line if slot else template.line,
+            column=slot.column if slot else template.column,
+            template_id=template.id,
+        ) from None
+
+
+IDENTIFIER_FIELDS = ("invoice", "invoice2", "contract", "po")
+
+
+def check_prefixes(template: Template, parts: tuple[Literal | Slot, ...]) -> None:
+    """Refuse a literal word that repeats the prefix an identifier's forms carry.
+
+    In ``INV {INVOICE:invoice}`` the rendered ``INV INV 000157`` has no clear span
+    boundary, while the label's rule says the prefix belongs to the span.
+    """
+    contexts = probe_contexts(template.kind, template.language)
+    previous: Literal | None = None
+    for part in parts:
         if isinstance(part, Literal):
-            families.append(None)
-        else:
-            families.append(FIELDS[part.field].forms(ctx, part.option, rng))
-    renderings = []
-    slot_indexes = [i for i, f in enumerate(families) if f is not None]
-    base = [0] * len(families)
-    plans = [list(base)]
-    for i in slot_indexes:
-        for k in range(1, len(families[i])):
-            plan = list(base)
+            previous = part
+            continue
+        if part.field in IDENTIFIER_FIELDS and previous is not None:
+            words = previous.text.split()
+            last = ""
+            if words and not previous.text[-1:].isalnum():
+                last = apply_case(words[-1].strip(":#."), template.case)
+            rng = random.Random(0)
+            family = [s for ctx in contexts
+                      for s in FIELDS[part.field].forms(ctx, part.option, rng)]
+            clash = next((s.text for s in family
+                          if last and _leading_word(s.text) == last), None)
+            if clash:
+                raise TemplateError(
+                    f"the word {words[-1]!r} before {part.name} repeats the prefix "
+                    f"of its form {clash!r}, so the span boundary is ambiguous (the "
+                    f"{part.label} span includes its prefix); drop the word or use "
+                    "another, such as PEMBAYARAN or REF",
+                    path=template.path, line=part.line, column=part.column,
+                    template_id=template.id,
+                )
+        previous = None
+
+
+def _leading_word(text: str) -> str:
+    match = re.match(r"[A-Za-z]+", text)
+    return match.group(0) if match else ""
+
+
+def _choice_variations(template: Template) -> list[tuple[Literal | Slot, ...]]:
+    """The template with every alternative of each choice in turn, others first."""
+    choices = [p for p in template.parts if isinstance(p, Choice)]
+    plans: list[dict[int, int]] = [{}]
+    for index, choice in enumerate(choices):
+        plans += [{index: k} for k in range(1, len(choice.options))]
+    out = []
+    for plan in plans:
+        position = {id(c): plan.get(i, 0) for i, c in enumerate(choices)}
+        out.append(resolve_choices(template.parts,
+                                   lambda c: c.options[position[id(c)]]))
+    return out
+
+
+def _slot_variations(parts: tuple[Literal | Slot, ...], ctx: Context) -> list[list[Piece]]:
+    """Pieces with each slot's forms in turn, the other slots at their first form."""
+    rng = random.Random(0)
+    families = [None if isinstance(p, Literal)
+                else FIELDS[p.field].forms(ctx, p.option, rng) for p in parts]
+    plans = [[0] * len(parts)]
+    for i, family in enumerate(families):
+        for k in range(1, len(family or ())):
+            plan = [0] * len(parts)
             plan[i] = k
             plans.append(plan)
+    renderings = []
     for plan in plans:
-        renderings.append([
-            (lambda fam=families[i], k=plan[i]: fam[k]) if families[i] else None
-            for i in range(len(families))
-        ])
+        pieces = []
+        for part, family, k in zip(parts, families, plan):
+            if isinstance(part, Literal):
+                pieces.append(Piece(part.text))
+                continue
+            surface = family[k]
+            entity = part.label is not None
+            pieces.append(Piece(surface.text, label=part.label,
+                                kb_id="probe" if entity else "", slot=part.name,
+                                form=surface.form, is_value=True))
+        renderings.append(pieces)
     return renderings

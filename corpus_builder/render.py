@@ -15,7 +15,7 @@ from typing import Iterable
 from .errors import SpanInvariantError
 from .example import Example, Span
 from .fields import FIELDS, Context
-from .templates import Literal, Slot, Template
+from .templates import Literal, Slot, Template, resolve_choices
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,11 @@ def render(
     ``labels`` maps each template label to write to its export name; a slot whose
     label is not in it is written as plain text.
     """
+    parts = resolve_choices(
+        template.parts, lambda choice: choice.options[rng.randrange(len(choice.options))]
+    )
     pieces = []
-    for part in template.parts:
+    for part in parts:
         if isinstance(part, Literal):
             pieces.append(Piece(part.text))
             continue

@@ -14,8 +14,10 @@ A template file is YAML::
 
 A placeholder is ``{field}`` for plain filler text, ``{LABEL:field}`` for an entity,
 and either may end in ``|option`` to fix one surface form (``{DATE:date|yymmdd}``).
-``{{`` and ``}}`` stand for literal braces. Every problem is reported with its file,
-line and column.
+``{~PEMBAYARAN|PELUNASAN|}`` picks one literal alternative per narrative; an empty
+alternative leaves the words out, and one space next to it goes with it. ``{{`` and
+``}}`` stand for literal braces. A template may set its own ``case``. Every problem is
+reported with its file, line and column.
 """
 
 from __future__ import annotations
@@ -46,6 +48,13 @@ class Literal:
 
 
 @dataclass(frozen=True)
+class Choice:
+    options: tuple[str, ...]
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
 class Slot:
     field: str
     label: str | None
@@ -69,7 +78,7 @@ class Template:
     weight: float
     case: str
     text: str
-    parts: tuple[Literal | Slot, ...]
+    parts: tuple[Literal | Choice | Slot, ...]
     path: str
     line: int
     column: int
@@ -241,11 +250,45 @@ def _read_template(
     return template
 
 
+def resolve_choices(
+    parts: tuple[Literal | Choice | Slot, ...], pick
+) -> tuple[Literal | Slot, ...]:
+    """Replace each Choice by the alternative ``pick(choice)`` names; merge literals.
+
+    An empty alternative takes one space next to it along, so no double space and no
+    space at either end of the text is left behind.
+    """
+    out: list[Literal | Slot] = []
+    omitted = False
+    for part in parts:
+        if isinstance(part, Choice):
+            chosen = pick(part)
+            if not chosen:
+                omitted = True
+                if out and isinstance(out[-1], Literal) and out[-1].text.endswith(" "):
+                    out[-1] = Literal(out[-1].text[:-1])
+                    omitted = False
+                continue
+            part = Literal(chosen)
+        if isinstance(part, Literal):
+            text = part.text
+            if omitted and text.startswith(" "):
+                text = text[1:]
+            if out and isinstance(out[-1], Literal):
+                out[-1] = Literal(out[-1].text + text)
+            else:
+                out.append(Literal(text))
+        else:
+            out.append(part)
+        omitted = False
+    return tuple(p for p in out if not (isinstance(p, Literal) and not p.text))
+
+
 def parse_placeholders(
     text: str, *, path: str, line: int, column: int, template_id: str | None = None
-) -> tuple[Literal | Slot, ...]:
+) -> tuple[Literal | Choice | Slot, ...]:
     """Split template text into literals and slots; ``column`` is where text starts."""
-    parts: list[Literal | Slot] = []
+    parts: list[Literal | Choice | Slot] = []
     literal: list[str] = []
     i = 0
 
@@ -279,7 +322,14 @@ def parse_placeholders(
         if literal:
             parts.append(Literal("".join(literal)))
             literal = []
-        parts.append(_parse_slot(inner, i, fail, line, column))
+        if inner.startswith("~"):
+            options = tuple(inner[1:].split("|"))
+            if len(options) < 2:
+                raise fail(i, f"{{{inner}}} needs two or more alternatives split by "
+                           "'|' (an empty one leaves the words out)")
+            parts.append(Choice(options, line, column + i))
+        else:
+            parts.append(_parse_slot(inner, i, fail, line, column))
         i = close + 1
     if literal:
         parts.append(Literal("".join(literal)))

@@ -140,8 +140,10 @@ def date_forms(day: dt.date, language: str) -> list[Surface]:
         Surface(f"{day:%Y-%m-%d}", "iso"),
     ]
     if language == "id":
-        return common + [Surface(f"{day:%d-%m-%Y}", "dmy_dash")]
+        return common + [Surface(f"{day:%d-%m-%Y}", "dmy_dash"),
+                         Surface(f"{day:%d%m%y}", "ddmmyy")]
     return common + [
+        Surface(f"{day:%y%m%d}", "yymmdd"),
         Surface(f"{day:%m/%d/%Y}", "mdy_slash"),
         Surface(f"{mon} {day.day:02d} {day.year}", "mon_d_yyyy"),
     ]

@@ -137,3 +137,59 @@ def test_shipped_templates_meet_the_pack_requirements(nlp_id):
                       "CURRENCY", "DATE", "ACCOUNT"}
     assert {t.kind for t in templates} == set(KINDS)
     assert check_alignment(templates, nlp_id) > len(templates)
+
+
+def test_choices_parse_with_their_alternatives():
+    from corpus_builder.templates import Choice
+
+    parts = parse_placeholders("{~PMT|PAYMENT|} {CUSTOMER:customer}", path="f", line=1,
+                               column=1)
+    assert parts[0] == Choice(("PMT", "PAYMENT", ""), 1, 1)
+    assert parts[2] == Slot("customer", "CUSTOMER", None, 1, 1 + len("{~PMT|PAYMENT|} "))
+
+
+@pytest.mark.parametrize(
+    "pick, want",
+    [
+        (0, "PMT REF X"),
+        (1, "PMT X"),
+    ],
+)
+def test_an_omitted_alternative_takes_one_space_with_it(pick, want):
+    from corpus_builder.templates import resolve_choices
+
+    parts = parse_placeholders("PMT {~REF|} X", path="f", line=1, column=1)
+    resolved = resolve_choices(parts, lambda choice: choice.options[pick])
+    assert resolved == (Literal(want),)
+
+
+def test_omitted_alternatives_at_either_end_leave_no_edge_space():
+    from corpus_builder.templates import resolve_choices
+
+    parts = parse_placeholders("{~PMT|} {CUSTOMER:customer} {~OK|}", path="f", line=1,
+                               column=1)
+    resolved = resolve_choices(parts, lambda choice: "")
+    assert resolved == (Slot("customer", "CUSTOMER", None, 1, len("{~PMT|} ") + 1),)
+
+
+def test_a_choice_needs_two_alternatives(tmp_path):
+    path = write(tmp_path / "t.yaml", one("PMT {~REF} {CUSTOMER:customer}"))
+    with pytest.raises(TemplateError, match="two or more alternatives") as info:
+        read_template_file(path)
+    assert info.value.column == 12 + len("PMT ")
+
+
+def test_every_alternative_is_probed_against_the_tokenizer(tmp_path, nlp_id):
+    path = write(tmp_path / "t.yaml",
+                 one("TRF {~REK |NOREK}{ACCOUNT:account} {CUSTOMER:customer}"))
+    with pytest.raises(TemplateError) as info:
+        check_alignment(load_templates(tmp_path), nlp_id)
+    assert info.value.path == str(path)
+    assert "NOREK0123456789" in str(info.value)
+
+
+def test_literal_prefix_that_repeats_the_identifier_form_is_refused(tmp_path, nlp_id):
+    write(tmp_path / "t.yaml", one("PELUNASAN {~FAKTUR|INV} {INVOICE:invoice}"))
+    with pytest.raises(TemplateError, match="repeats the prefix") as info:
+        check_alignment(load_templates(tmp_path), nlp_id)
+    assert info.value.column == 12 + len("PELUNASAN {~FAKTUR|INV} ")
