@@ -22,7 +22,7 @@ from .exporters.hf import HfWriter
 from .exporters.spacy_docbin import SpacyWriter
 from .fields import Context
 from .graph import Graph, build_graph, check_graph
-from .output import check_output, discard, make_staging, publish
+from .output import PID_FILE, check_output, discard, make_staging, publish
 from .plan import TemplateChooser, assign_splits, check_labels, split_sequence
 from .probe import check_alignment
 from .render import render
@@ -149,6 +149,8 @@ def make_manifest(config: Config, graph: Graph, stats: Stats, tag_names: list[st
                   folder: Path) -> dict:
     files = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if path.name == PID_FILE:
+            continue
         rel = path.relative_to(folder).as_posix()
         files[rel] = {
             "bytes": path.stat().st_size,

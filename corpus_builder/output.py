@@ -18,6 +18,7 @@ from .errors import OutputError
 
 MARKER_FILES = (".gitkeep", ".gitignore")
 STAGING_PREFIX = ".corpus-builder-staging-"
+PID_FILE = ".build-pid"
 
 
 def check_output(output: Path, *, force: bool) -> None:
@@ -33,25 +34,57 @@ def check_output(output: Path, *, force: bool) -> None:
     parent = output.resolve().parent
     if not parent.is_dir():
         raise OutputError(f"its parent folder {parent} does not exist", path=str(output))
-    if not os.access(parent, os.W_OK | os.X_OK):
+    try:
+        Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent)).rmdir()
+    except OSError as exc:
         raise OutputError(
-            f"cannot write in {parent}; choose a folder you can write to",
+            f"cannot write in {parent} ({exc.strerror}); choose a folder you can "
+            "write to",
             path=str(output),
-        )
+        ) from None
 
 
 def make_staging(output: Path) -> Path:
+    """A new hidden folder beside ``output``; stale ones of killed builds are removed."""
     parent = output.resolve().parent
+    remove_stale_staging(parent)
     try:
-        return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
     except OSError as exc:
         raise OutputError(f"cannot create a folder beside it ({exc.strerror})",
                           path=str(output)) from None
+    (staging / PID_FILE).write_text(str(os.getpid()))
+    return staging
+
+
+def remove_stale_staging(parent: Path) -> list[Path]:
+    """Remove staging folders whose build process no longer runs."""
+    removed = []
+    for folder in parent.glob(STAGING_PREFIX + "*"):
+        try:
+            pid = int((folder / PID_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        if not _alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def publish(staging: Path, output: Path) -> None:
     """Put ``staging`` in place of ``output`` in one step where the OS allows it."""
     output = output.resolve()
+    (staging / PID_FILE).unlink(missing_ok=True)
     if output.is_dir():
         for name in MARKER_FILES:
             if (output / name).is_file() and not (staging / name).exists():
