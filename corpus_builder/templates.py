@@ -163,15 +163,7 @@ def read_template_file(path: Path) -> list[Template]:
     if not isinstance(node, yaml.MappingNode):
         raise _at(node, where, "the file must be a mapping with channel, language, "
                   "case and templates")
-    head = _mapping(node, where)
-    unknown = set(head) - _FILE_KEYS
-    if unknown:
-        key = sorted(unknown)[0]
-        raise _at(head[key][0], where, f"unknown key {key!r}; allowed: "
-                  + ", ".join(sorted(_FILE_KEYS)))
-    for key in ("channel", "language", "templates"):
-        if key not in head:
-            raise _at(node, where, f"missing key {key!r}")
+    head = _mapping(node, where, _FILE_KEYS, ("channel", "language", "templates"))
     channel = _scalar(head["channel"][1], where, "channel")
     if not _NAME.match(channel):
         raise _at(head["channel"][1], where, "channel is lower-case letters, digits, '_'")
@@ -192,15 +184,7 @@ def _read_template(
 ) -> Template:
     if not isinstance(node, yaml.MappingNode):
         raise _at(node, where, "each template is a mapping with id, kind and text")
-    entry = _mapping(node, where)
-    unknown = set(entry) - _TEMPLATE_KEYS
-    if unknown:
-        key = sorted(unknown)[0]
-        raise _at(entry[key][0], where, f"unknown key {key!r}; allowed: "
-                  + ", ".join(sorted(_TEMPLATE_KEYS)))
-    for key in ("id", "kind", "text"):
-        if key not in entry:
-            raise _at(node, where, f"template is missing {key!r}")
+    entry = _mapping(node, where, _TEMPLATE_KEYS, ("id", "kind", "text"))
     template_id = _scalar(entry["id"][1], where, "id")
     kind = _choice(entry["kind"][1], where, "kind", KINDS, template_id)
     weight = 1.0
@@ -390,14 +374,23 @@ def _check_kind(template: Template) -> None:
         )
 
 
-def _mapping(node: yaml.MappingNode, where: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+def _mapping(
+    node: yaml.MappingNode, where: str, allowed: set[str], required: tuple[str, ...]
+) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    """The mapping's entries by key; unknown, repeated or missing keys are errors."""
     out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode):
             raise _at(key_node, where, "keys must be plain names")
         if key_node.value in out:
             raise _at(key_node, where, f"key {key_node.value!r} appears twice")
+        if key_node.value not in allowed:
+            raise _at(key_node, where, f"unknown key {key_node.value!r}; allowed: "
+                      + ", ".join(sorted(allowed)))
         out[key_node.value] = (key_node, value_node)
+    for key in required:
+        if key not in out:
+            raise _at(node, where, f"missing key {key!r}")
     return out
 
 
