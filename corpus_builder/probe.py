@@ -27,7 +27,8 @@ from .templates import (
     resolve_choices,
 )
 from .validate import check_example
-from .variants import customer_aliases, iban, with_legal_form
+from .locales import INVOICE_SERIES
+from .variants import customer_aliases, iban, invoice_forms, with_legal_form
 
 
 def _customer(cid, core, form, split_core, locale, currency, account) -> Customer:
@@ -137,6 +138,9 @@ def check_prefixes(template: Template, parts: tuple[Literal | Slot, ...]) -> Non
             rng = random.Random(0)
             family = [s for ctx in contexts
                       for s in FIELDS[part.field].forms(ctx, part.option, rng)]
+            if part.field.startswith("invoice"):
+                family += [invoice_forms(series, 2024, 157)[0]
+                           for series in INVOICE_SERIES]
             clash = next((s.text for s in family
                           if last and _leading_word(s.text) == last), None)
             if clash:

@@ -15,7 +15,8 @@ A template file is YAML::
 A placeholder is ``{field}`` for plain filler text, ``{LABEL:field}`` for an entity,
 and either may end in ``|option`` to fix one surface form (``{DATE:date|yymmdd}``).
 ``{~PEMBAYARAN|PELUNASAN|}`` picks one literal alternative per narrative; an empty
-alternative leaves the words out, and one space next to it goes with it. ``{{`` and
+alternative leaves the words out, and where that would leave two spaces (or a space at
+either end of the text) one of them goes too. ``{{`` and
 ``}}`` stand for literal braces. A template may set its own ``case``. Every problem is
 reported with its file, line and column.
 """
@@ -249,14 +250,11 @@ def resolve_choices(
             chosen = pick(part)
             if not chosen:
                 omitted = True
-                if out and isinstance(out[-1], Literal) and out[-1].text.endswith(" "):
-                    out[-1] = Literal(out[-1].text[:-1])
-                    omitted = False
                 continue
             part = Literal(chosen)
         if isinstance(part, Literal):
             text = part.text
-            if omitted and text.startswith(" "):
+            if omitted and text.startswith(" ") and _space_before(out):
                 text = text[1:]
             if out and isinstance(out[-1], Literal):
                 out[-1] = Literal(out[-1].text + text)
@@ -265,7 +263,17 @@ def resolve_choices(
         else:
             out.append(part)
         omitted = False
+    if omitted and out and isinstance(out[-1], Literal) and out[-1].text.endswith(" "):
+        out[-1] = Literal(out[-1].text[:-1])
     return tuple(p for p in out if not (isinstance(p, Literal) and not p.text))
+
+
+def _space_before(out: list[Literal | Slot]) -> bool:
+    """True at the start of the text or after a space: a second space would follow."""
+    if not out:
+        return True
+    last = out[-1]
+    return isinstance(last, Literal) and last.text.endswith(" ")
 
 
 def parse_placeholders(

@@ -193,3 +193,26 @@ def test_literal_prefix_that_repeats_the_identifier_form_is_refused(tmp_path, nl
     with pytest.raises(TemplateError, match="repeats the prefix") as info:
         check_alignment(load_templates(tmp_path), nlp_id)
     assert info.value.column == 12 + len("PELUNASAN {~FAKTUR|INV} ")
+
+
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("?22{~WERT|} X", "?22 X"),
+        ("A {~WERT|}{CUSTOMER:customer}", "A "),
+        ("{CUSTOMER:customer}{~ OK|} X", " X"),
+    ],
+)
+def test_an_omitted_alternative_never_glues_its_neighbours(text, want):
+    from corpus_builder.templates import resolve_choices
+
+    parts = parse_placeholders(text, path="f", line=1, column=1)
+    resolved = resolve_choices(parts, lambda choice: "")
+    literals = [p for p in resolved if isinstance(p, Literal)]
+    assert literals[0].text == want
+
+
+def test_prefix_check_knows_every_invoice_series(tmp_path, nlp_id):
+    write(tmp_path / "t.yaml", one("BAYAR TRD {INVOICE:invoice}"))
+    with pytest.raises(TemplateError, match="repeats the prefix"):
+        check_alignment(load_templates(tmp_path), nlp_id)
