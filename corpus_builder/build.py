@@ -20,12 +20,12 @@ from .exporters.doccano import DoccanoWriter
 from .exporters.graph_tables import TransactionWriter, write_graph_tables
 from .exporters.hf import HfWriter
 from .exporters.spacy_docbin import SpacyWriter
-from .fields import Context
+from .fields import Context, build_surface_index
 from .graph import Graph, build_graph, check_graph
 from .output import PID_FILE, check_output, discard, make_staging, publish
 from .plan import TemplateChooser, assign_splits, check_labels, split_sequence
 from .probe import check_alignment
-from .render import render
+from .render import RenderSettings, render
 from .stats import Stats
 from .templates import Template, load_templates
 from .tokens import example_to_doc, iob_names
@@ -69,7 +69,13 @@ def generate(
                 f"the {split} split has no template for {', '.join(kinds)}; add "
                 "templates of those kinds (without a `currencies` limit or a po slot)"
             )
-    chooser = TemplateChooser(templates, plan)
+    chooser = TemplateChooser(templates, plan, config.channel_weights)
+    settings = RenderSettings(
+        typo_rate=config.typo_rate,
+        ocr_rate=config.ocr_rate,
+        alias_weights=config.alias_weights,
+        surface_index=build_surface_index(graph),
+    )
     splits = split_sequence(len(graph.transactions), config.splits,
                             derive_rng(config.seed, "split-order"))
     rng = derive_rng(config.seed, "render")
@@ -84,7 +90,8 @@ def generate(
         if template.language != language:
             ctx = Context(txn, customer, invoices, contract, template.language)
         record = f"ex-{index:07d}"
-        example = render(template, ctx, rng, record=record, labels=labels)
+        example = render(template, ctx, rng, record=record, labels=labels,
+                         settings=settings)
         example = replace(example, split=split)
         doc = example_to_doc(nlp, example)
         check_example(example, doc)

@@ -29,6 +29,11 @@ DEFAULT_LABELS = (
 )
 SUPPORTED_LOCALES = ("id_ID", "en_US")
 SPLIT_NAMES = ("train", "validation", "test")
+ALIAS_FORMS = ("legal_name", "legal_form_dropped", "legal_form_moved",
+               "legal_form_variant", "abbreviated", "truncated", "words_split",
+               "words_merged", "acronym")
+# Mappings whose keys the user chooses; a user's mapping replaces the default one.
+FREE_MAPPINGS = ("locales", "rename", "splits", "aliases", "channels")
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,10 @@ class Config:
     labels: tuple[str, ...]
     rename: dict[str, str]
     splits: dict[str, float]
+    typo_rate: float
+    ocr_rate: float
+    alias_weights: dict[str, float]
+    channel_weights: dict[str, float]
     spacy_lang: str
     templates: Path | None
     output: Path
@@ -154,7 +163,7 @@ def _check_known_keys(
                 f"unknown key; allowed here: {allowed}", path=source, key=dotted
             )
         default = defaults[key]
-        if isinstance(default, dict) and key not in ("locales", "rename", "splits"):
+        if isinstance(default, dict) and key not in FREE_MAPPINGS:
             if not isinstance(value, dict):
                 raise ConfigError(
                     f"expected a mapping, got {value!r}", path=source, key=dotted
@@ -164,7 +173,7 @@ def _check_known_keys(
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> None:
     for key, value in over.items():
-        nested = key not in ("locales", "rename", "splits")
+        nested = key not in FREE_MAPPINGS
         if nested and isinstance(base.get(key), dict) and isinstance(value, dict):
             _merge(base[key], value)
         else:
@@ -204,6 +213,24 @@ class _Checker:
             raise self.fail(
                 key, f"expected a date as YYYY-MM-DD, got {value!r}"
             ) from None
+
+    def weights(self, key: str, value: Any, *, allowed) -> dict[str, float]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(key, f"expected a mapping of name to weight, got {value!r}")
+        out = {}
+        for name, weight in value.items():
+            if allowed is not None and name not in allowed:
+                raise self.fail(f"{key}.{name}", "unknown name; use one of "
+                                + ", ".join(allowed))
+            ok = isinstance(weight, (int, float)) and not isinstance(weight, bool)
+            if not ok or not math.isfinite(weight) or weight < 0:
+                raise self.fail(f"{key}.{name}", f"expected a weight >= 0, got {weight!r}")
+            out[str(name)] = float(weight)
+        if out and allowed is not None and sum(out.values()) <= 0:
+            raise self.fail(key, "at least one weight must be above 0")
+        return out
 
     def label(self, key: str, value: Any) -> str:
         if not isinstance(value, str) or not value or not value.replace("_", "A").isalnum():
@@ -282,6 +309,14 @@ def _to_config(data: dict[str, Any], source: str) -> Config:
     if shares["train"] <= 0:
         raise c.fail("splits.train", "the training split cannot be empty")
 
+    noise = data["noise"]
+    typo_rate = c.share("noise.typo", noise.get("typo"))
+    ocr_rate = c.share("noise.ocr", noise.get("ocr"))
+    if typo_rate + ocr_rate > 1:
+        raise c.fail("noise", "typo and ocr add up to more than 1")
+    alias_weights = c.weights("aliases", data.get("aliases"), allowed=ALIAS_FORMS)
+    channel_weights = c.weights("channels", data.get("channels"), allowed=None)
+
     lang = data.get("spacy_lang")
     if not isinstance(lang, str) or not _spacy_has_language(lang):
         raise c.fail(
@@ -302,6 +337,10 @@ def _to_config(data: dict[str, Any], source: str) -> Config:
         labels=labels,
         rename=dict(rename),
         splits=shares,
+        typo_rate=typo_rate,
+        ocr_rate=ocr_rate,
+        alias_weights=alias_weights,
+        channel_weights=channel_weights,
         spacy_lang=lang,
         templates=Path(templates) if templates else None,
         output=Path(output),

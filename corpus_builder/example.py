@@ -16,6 +16,7 @@ class Span:
     slot: str = ""
     form: str = ""
     surface: str = ""
+    score: float | None = None  # similarity of the surface to the graph's spelling
 
 
 @dataclass(frozen=True)

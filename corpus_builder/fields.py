@@ -36,12 +36,17 @@ class Field:
     options: tuple[str, ...]
     forms: Callable[[Context, str | None, random.Random], list[Surface]]
     kb_id: Callable[[Context], str] | None = None
+    # The graph's own spelling, which similarity scores compare forms against.
+    canonical: Callable[[Context], str] | None = None
 
 
 def _invoice(index: int) -> Callable[[Context, str | None, random.Random], list[Surface]]:
     def forms(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
         inv = ctx.invoices[index]
-        family = variants.invoice_forms(inv.series, inv.year, inv.seq)
+        if option in ("digits", "digits_short"):
+            return _pick_option(variants.invoice_number_forms(inv.seq), option)
+        country = ctx.customer.country if ctx.customer else ""
+        family = variants.invoice_forms(inv.series, inv.year, inv.seq, country)
         return _pick_option(family, option)
 
     return forms
@@ -162,7 +167,10 @@ def _customer_id(ctx: Context) -> str:
     return ctx.customer.customer_id
 
 
-_INVOICE_OPTIONS = tuple(s.form for s in variants.invoice_forms("MFG", 2024, 1))
+_INVOICE_OPTIONS = tuple(
+    s.form for s in variants.invoice_forms("MFG", 2024, 1, "ID")
+    + variants.invoice_number_forms(1)
+)
 _DATE_OPTIONS = ("dmy_slash", "d_mon_yyyy", "iso", "dmy_dash", "mdy_slash",
                  "mon_d_yyyy", "yymmdd", "ddmmyy", "mon_yyyy")
 
@@ -170,21 +178,24 @@ FIELDS: dict[str, Field] = {
     f.name: f
     for f in (
         Field("customer", "CUSTOMER", "business",
-              ("legal_name", "legal_form_dropped", "words_split", "words_merged",
-               "acronym"),
-              _customer, _customer_id),
+              ("legal_name", "legal_form_dropped", "legal_form_moved",
+               "legal_form_variant", "abbreviated", "truncated", "words_split",
+               "words_merged", "acronym"),
+              _customer, _customer_id, lambda ctx: ctx.customer.legal_name),
         Field("invoice", "INVOICE", "business", _INVOICE_OPTIONS, _invoice(0),
-              _invoice_id(0)),
+              _invoice_id(0), _invoice_id(0)),
         Field("invoice2", "INVOICE", "multi", _INVOICE_OPTIONS, _invoice(1),
-              _invoice_id(1)),
+              _invoice_id(1), _invoice_id(1)),
         Field("contract", "CONTRACT", "business",
               ("canonical", "separator_space", "separators_dropped",
                "separator_slash", "prefix_spelled"),
-              _contract, lambda ctx: ctx.contract.contract_id),
+              _contract, lambda ctx: ctx.contract.contract_id,
+              lambda ctx: ctx.contract.contract_id),
         Field("po", "PURCHASE_ORDER", "po",
               ("canonical", "separator_space", "separator_dropped", "prefix_spelled",
                "prefix_added", "prefix_hyphen"),
-              _po, lambda ctx: ctx.invoices[0].po_number),
+              _po, lambda ctx: ctx.invoices[0].po_number,
+              lambda ctx: ctx.invoices[0].po_number),
         Field("amount", "AMOUNT", "any",
               ("comma_grouped", "dot_grouped", "dot_grouped_no_decimals", "plain",
                "comma_decimal"),
@@ -212,6 +223,38 @@ FIELDS: dict[str, Field] = {
         Field("cheque", None, "any", (), _cheque),
     )
 }
+
+
+NOISY_FIELDS = ("customer", "invoice", "invoice2", "contract", "po")
+
+
+def build_surface_index(graph) -> dict[str, frozenset[str]]:
+    """Every clean surface form of a customer or identifier, upper-cased, to its ids.
+
+    A form that maps to two ids is ambiguous; noise that would turn one entity's form
+    into another's is refused with this index.
+    """
+    index: dict[str, set[str]] = {}
+
+    def add(text: str, kb_id: str) -> None:
+        index.setdefault(text.upper(), set()).add(kb_id)
+
+    for customer in graph.customers.values():
+        add(customer.legal_name, customer.customer_id)
+        for alias in customer.aliases:
+            add(alias.text, customer.customer_id)
+    for invoice in graph.invoices.values():
+        country = graph.customers[invoice.customer_id].country
+        for form in variants.invoice_forms(invoice.series, invoice.year, invoice.seq,
+                                           country):
+            add(form.text, invoice.invoice_number)
+    for contract in graph.contracts.values():
+        for form in variants.contract_forms(contract.year, contract.seq):
+            add(form.text, contract.contract_id)
+    for po in graph.purchase_orders.values():
+        for form in variants.po_forms(po.po_number):
+            add(form.text, po.po_number)
+    return {text: frozenset(ids) for text, ids in index.items()}
 
 
 def context_provides(ctx: Context) -> set[str]:

@@ -129,7 +129,9 @@ def split_sequence(n: int, shares: dict[str, float], rng: random.Random) -> list
 class TemplateChooser:
     """Picks a template of one split for one transaction context."""
 
-    def __init__(self, templates: list[Template], plan: SplitPlan) -> None:
+    def __init__(self, templates: list[Template], plan: SplitPlan,
+                 channel_weights: dict[str, float] | None = None) -> None:
+        self._channel_weights = channel_weights or {}
         self._by_split_kind: dict[tuple[str, str], list[Template]] = defaultdict(list)
         for template in templates:
             split = plan.template_split[template.id]
@@ -154,5 +156,10 @@ class TemplateChooser:
             "id" if currency == "IDR" else "en"
         )
         weights = [t.weight * (3.0 if t.language == language else 1.0)
-                   for t in candidates]
+                   * self._channel_weights.get(t.channel, 1.0) for t in candidates]
+        if sum(weights) <= 0:
+            raise PlanError(
+                f"every template that can tell a {kind} transaction in the {split} "
+                "split has channel weight 0; raise a weight under `channels`"
+            )
         return rng.choices(candidates, weights)[0]

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import re
+from dataclasses import replace
 from spacy.language import Language
 
 from .errors import SpanInvariantError, TemplateError
 from .example import Example
 from .fields import FIELDS, Context
 from .graph import Contract, Customer, Invoice, Transaction
-from .render import Piece, apply_case, assemble
+from .render import Piece, assemble, last_word, leading_word, slot_family
 from .templates import (
     BUSINESS_TEMPLATE_KINDS,
     Choice,
@@ -28,7 +28,7 @@ from .templates import (
 )
 from .validate import check_example
 from .locales import INVOICE_SERIES
-from .variants import customer_aliases, iban, invoice_forms, with_legal_form
+from .variants import customer_aliases, iban, with_legal_form
 
 
 def _customer(cid, core, form, split_core, locale, currency, account) -> Customer:
@@ -92,7 +92,7 @@ def check_alignment(templates: list[Template], nlp: Language) -> int:
             for ctx in probe_contexts(template.kind, template.language):
                 if template.currencies and ctx.txn.currency not in template.currencies:
                     continue
-                for pieces in _slot_variations(parts, ctx):
+                for pieces in _slot_variations(parts, ctx, template.case):
                     _check_rendering(template, pieces, nlp)
                     checked += 1
     return checked
@@ -119,45 +119,38 @@ IDENTIFIER_FIELDS = ("invoice", "invoice2", "contract", "po")
 
 
 def check_prefixes(template: Template, parts: tuple[Literal | Slot, ...]) -> None:
-    """Refuse a literal word that repeats the prefix an identifier's forms carry.
+    """Refuse an identifier slot whose every form repeats the literal word before it.
 
-    In ``INV {INVOICE:invoice}`` the rendered ``INV INV 000157`` has no clear span
-    boundary, while the label's rule says the prefix belongs to the span.
+    Rendering skips forms that start with the word before a slot (``INV
+    {INVOICE:invoice}`` never gives ``INV INV-000157``); a slot left with no other
+    form, like ``INV {INVOICE:invoice|series_dropped}``, has no clear span boundary.
     """
-    contexts = probe_contexts(template.kind, template.language)
-    previous: Literal | None = None
+    contexts = [
+        replace(ctx, invoices=tuple(replace(i, series=series) for i in ctx.invoices))
+        for ctx in probe_contexts(template.kind, template.language)
+        for series in INVOICE_SERIES
+    ]
+    previous = ""
     for part in parts:
         if isinstance(part, Literal):
-            previous = part
+            previous = part.text
             continue
-        if part.field in IDENTIFIER_FIELDS and previous is not None:
-            words = previous.text.split()
-            last = ""
-            if words and not previous.text[-1:].isalnum():
-                last = apply_case(words[-1].strip(":#."), template.case)
-            rng = random.Random(0)
-            family = [s for ctx in contexts
-                      for s in FIELDS[part.field].forms(ctx, part.option, rng)]
-            if part.field.startswith("invoice"):
-                family += [invoice_forms(series, 2024, 157)[0]
-                           for series in INVOICE_SERIES]
-            clash = next((s.text for s in family
-                          if last and _leading_word(s.text) == last), None)
-            if clash:
+        avoid = last_word(previous, template.case)
+        previous = ""
+        if part.field not in IDENTIFIER_FIELDS or not avoid:
+            continue
+        rng = random.Random(0)
+        for ctx in contexts:
+            family = slot_family(part, ctx, rng, avoid)
+            if all(leading_word(s.text.upper()) == avoid.upper() for s in family):
                 raise TemplateError(
-                    f"the word {words[-1]!r} before {part.name} repeats the prefix "
-                    f"of its form {clash!r}, so the span boundary is ambiguous (the "
-                    f"{part.label} span includes its prefix); drop the word or use "
-                    "another, such as PEMBAYARAN or REF",
+                    f"every form of {part.name} starts with the word {avoid!r} before "
+                    f"it (e.g. {family[0].text!r}), so the span boundary is ambiguous "
+                    f"(the {part.label} span includes its prefix); drop the word or "
+                    "the option",
                     path=template.path, line=part.line, column=part.column,
                     template_id=template.id,
                 )
-        previous = None
-
-
-def _leading_word(text: str) -> str:
-    match = re.match(r"[A-Za-z]+", text)
-    return match.group(0) if match else ""
 
 
 def _choice_variations(template: Template) -> list[tuple[Literal | Slot, ...]]:
@@ -174,11 +167,20 @@ def _choice_variations(template: Template) -> list[tuple[Literal | Slot, ...]]:
     return out
 
 
-def _slot_variations(parts: tuple[Literal | Slot, ...], ctx: Context) -> list[list[Piece]]:
+def _slot_variations(
+    parts: tuple[Literal | Slot, ...], ctx: Context, case: str
+) -> list[list[Piece]]:
     """Pieces with each slot's forms in turn, the other slots at their first form."""
     rng = random.Random(0)
-    families = [None if isinstance(p, Literal)
-                else FIELDS[p.field].forms(ctx, p.option, rng) for p in parts]
+    families = []
+    previous = ""
+    for part in parts:
+        if isinstance(part, Literal):
+            families.append(None)
+            previous = part.text
+        else:
+            families.append(slot_family(part, ctx, rng, last_word(previous, case)))
+            previous = ""
     plans = [[0] * len(parts)]
     for i, family in enumerate(families):
         for k in range(1, len(family or ())):

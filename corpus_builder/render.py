@@ -8,13 +8,17 @@ length of what was assembled before it. Nothing searches the finished text.
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
+
+from rapidfuzz import fuzz
 
 from .errors import SpanInvariantError
 from .example import Example, Span
-from .fields import FIELDS, Context
+from .fields import FIELDS, NOISY_FIELDS, Context
+from .noise import ocr, typo
 from .templates import Literal, Slot, Template, resolve_choices
 
 
@@ -28,6 +32,17 @@ class Piece:
     slot: str = ""
     form: str = ""
     is_value: bool = False
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """The knobs of messiness; the defaults render clean forms drawn uniformly."""
+
+    typo_rate: float = 0.0
+    ocr_rate: float = 0.0
+    alias_weights: dict[str, float] = field(default_factory=dict)
+    surface_index: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def clean_value(value: str) -> str:
@@ -73,7 +88,7 @@ def assemble(
                 )
             spans.append(
                 Span(length, length + len(text), piece.label, piece.kb_id,
-                     piece.slot, piece.form, text)
+                     piece.slot, piece.form, text, piece.score)
             )
         chunks.append(text)
         length += len(text)
@@ -87,21 +102,27 @@ def render(
     *,
     record: str,
     labels: dict[str, str],
+    settings: RenderSettings | None = None,
 ) -> Example:
     """Render ``template`` for ``ctx``.
 
     ``labels`` maps each template label to write to its export name; a slot whose
     label is not in it is written as plain text.
     """
+    settings = settings or RenderSettings()
     parts = resolve_choices(
         template.parts, lambda choice: choice.options[rng.randrange(len(choice.options))]
     )
     pieces = []
+    previous = ""
     for part in parts:
         if isinstance(part, Literal):
             pieces.append(Piece(part.text))
+            previous = part.text
             continue
-        pieces.append(fill_slot(part, ctx, rng, labels))
+        avoid = last_word(previous, template.case)
+        pieces.append(fill_slot(part, ctx, rng, labels, settings, avoid=avoid))
+        previous = ""
     text, spans = assemble(pieces, case=template.case, record=record,
                            template_id=template.id)
     return Example(
@@ -116,13 +137,75 @@ def render(
     )
 
 
-def fill_slot(slot: Slot, ctx: Context, rng: random.Random,
-              labels: dict[str, str]) -> Piece:
+def last_word(literal: str, case: str) -> str:
+    """The word right before a slot, as rendered, if a space or punctuation ends it."""
+    words = literal.split()
+    if not words or literal[-1:].isalnum():
+        return ""
+    return apply_case(words[-1].strip(":#."), case)
+
+
+def leading_word(text: str) -> str:
+    match = re.match(r"[A-Za-z]+", text)
+    return match.group(0) if match else ""
+
+
+def slot_family(slot: Slot, ctx: Context, rng: random.Random, avoid: str) -> list:
+    """The forms ``slot`` may take after the word ``avoid``: none that starts with it.
+
+    ``INV {INVOICE:invoice}`` never renders ``INV INV-000157``. If every form starts
+    with the word, all are returned; the template loader refuses such a slot.
+    """
+    family = FIELDS[slot.field].forms(ctx, slot.option, rng)
+    if not avoid:
+        return family
+    kept = [s for s in family if leading_word(s.text.upper()) != avoid.upper()]
+    return kept or family
+
+
+def fill_slot(
+    slot: Slot,
+    ctx: Context,
+    rng: random.Random,
+    labels: dict[str, str],
+    settings: RenderSettings | None = None,
+    *,
+    avoid: str = "",
+) -> Piece:
+    """Draw a surface form for ``slot``; never one that repeats the word ``avoid``.
+
+    With noise rates set, a customer or identifier form may get one typing slip or
+    OCR confusion, unless that would spell another entity's form.
+    """
+    settings = settings or RenderSettings()
     spec = FIELDS[slot.field]
-    family = spec.forms(ctx, slot.option, rng)
-    surface = family[rng.randrange(len(family))] if len(family) > 1 else family[0]
+    family = slot_family(slot, ctx, rng, avoid)
+    weights = None
+    if slot.field == "customer" and settings.alias_weights:
+        weights = [settings.alias_weights.get(s.form, 1.0) for s in family]
+    if len(family) == 1:
+        surface = family[0]
+    elif weights and sum(weights) > 0:
+        surface = rng.choices(family, weights)[0]
+    else:
+        surface = family[rng.randrange(len(family))]
     if slot.label is None or slot.label not in labels:
         return Piece(surface.text, is_value=True, slot=slot.name)
     assert spec.kb_id is not None
-    return Piece(surface.text, label=labels[slot.label], kb_id=spec.kb_id(ctx),
-                 slot=slot.name, form=surface.form, is_value=True)
+    kb_id = spec.kb_id(ctx)
+    text, form = surface.text, surface.form
+    if slot.field in NOISY_FIELDS and (settings.typo_rate or settings.ocr_rate):
+        draw = rng.random()
+        noisy = text
+        if draw < settings.typo_rate:
+            noisy, kind = typo(text, rng), "typo"
+        elif draw < settings.typo_rate + settings.ocr_rate:
+            noisy, kind = ocr(text, rng), "ocr"
+        owners = settings.surface_index.get(noisy.upper(), frozenset((kb_id,)))
+        if noisy != text and owners == {kb_id}:
+            text, form = noisy, f"{form}+{kind}"
+    score = None
+    if spec.canonical is not None:
+        score = round(fuzz.ratio(text.upper(), spec.canonical(ctx).upper()) / 100, 3)
+    return Piece(text, label=labels[slot.label], kb_id=kb_id, slot=slot.name,
+                 form=form, is_value=True, score=score)

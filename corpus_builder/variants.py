@@ -21,10 +21,19 @@ class Surface:
     form: str
 
 
-def invoice_forms(series: str, year: int, seq: int) -> list[Surface]:
-    """Forms of invoice ``{series}-INV-{seq:06d}``; ``canonical`` is the graph key."""
+SPELLED_INVOICE = {"DE": "RECHNUNG", "NL": "FACTUUR", "ID": "FAKTUR"}
+
+
+def invoice_forms(series: str, year: int, seq: int, country: str = "") -> list[Surface]:
+    """Forms of invoice ``{series}-INV-{seq:06d}``; ``canonical`` is the graph key.
+
+    ``country`` adds the word its customers spell the prefix with (FAKTUR, RECHNUNG).
+    """
     padded = f"{seq:06d}"
-    return [
+    local = []
+    if country in SPELLED_INVOICE:
+        local = [Surface(f"{SPELLED_INVOICE[country]} {padded}", "prefix_localized")]
+    return local + [
         Surface(f"{series}-INV-{padded}", "canonical"),
         Surface(f"INV-{padded}", "series_dropped"),
         Surface(f"INV{padded}", "separator_dropped"),
@@ -33,7 +42,13 @@ def invoice_forms(series: str, year: int, seq: int) -> list[Surface]:
         Surface(f"INV {seq}", "padding_dropped"),
         Surface(f"INV/{year}/{seq:05d}", "year_inserted"),
         Surface(f"{series}INV{padded}", "all_separators_dropped"),
+        Surface(f"INV/{seq:05d}/{year}", "year_reordered"),
     ]
+
+
+def invoice_number_forms(seq: int) -> list[Surface]:
+    """The bare number of an invoice, as the second of a list (``INV 0457 + 0461``)."""
+    return [Surface(f"{seq:06d}", "digits"), Surface(f"{seq:04d}", "digits_short")]
 
 
 def contract_forms(year: int, seq: int) -> list[Surface]:
@@ -64,6 +79,21 @@ def po_forms(number: str) -> list[Surface]:
     ]
 
 
+LEGAL_FORM_VARIANTS = {
+    "LLC": "L.L.C.", "Inc.": "INCORPORATED", "Corp.": "CORPORATION", "Ltd.": "LIMITED",
+    "Co.": "COMPANY", "PT": "P.T.", "CV": "C.V.", "PT Tbk": "TBK",
+}
+ABBREVIATIONS = {
+    "Solutions": "SOL", "Manufacturing": "MFG", "Logistics": "LOG", "Industries": "IND",
+    "Systems": "SYS", "Packaging": "PKG", "Supply": "SUPP", "Trading": "TRDG",
+    "Analytics": "ANLYT", "Energy": "ENGY", "Health": "HLTH", "Foods": "FDS",
+    "Logistik": "LOG", "Distribusi": "DIST", "Konstruksi": "KONST", "Elektrindo": "ELEKTR",
+    "Persada": "PRSD", "Nusantara": "NUSA", "Indonesia": "INDO", "Sejahtera": "SEJ",
+    "Teknik": "TEK", "Tekstil": "TEKS", "Energi": "ENG", "Pangan": "PGN",
+}
+TRUNCATE_AT = 16
+
+
 def customer_aliases(
     legal_name: str, core_words: tuple[str, ...], legal_form: str, split_core: tuple[str, ...]
 ) -> list[Surface]:
@@ -75,6 +105,19 @@ def customer_aliases(
     """
     core = " ".join(core_words)
     forms = [Surface(legal_name, "legal_name"), Surface(core, "legal_form_dropped")]
+    if legal_form in ("PT", "CV", "PT Tbk"):
+        moved = "TBK" if legal_form == "PT Tbk" else legal_form
+        forms.append(Surface(f"{core} {moved}", "legal_form_moved"))
+    variant = LEGAL_FORM_VARIANTS.get(legal_form)
+    if variant:
+        text = f"{variant} {core}" if legal_form in ("PT", "CV") else f"{core} {variant}"
+        forms.append(Surface(text, "legal_form_variant"))
+    abbreviated = [ABBREVIATIONS.get(word, word) for word in core_words]
+    if abbreviated != list(core_words):
+        forms.append(Surface(" ".join(abbreviated), "abbreviated"))
+    if len(legal_name) > TRUNCATE_AT + 2:
+        cut = legal_name[:TRUNCATE_AT].rstrip(" .,")
+        forms.append(Surface(cut, "truncated"))
     if split_core and split_core != core_words:
         forms.append(Surface(" ".join(split_core), "words_split"))
     if len(core_words) >= 2:

@@ -65,7 +65,7 @@ def test_every_export_reads_back_the_same_texts_and_spans(built, nlp_id):
 def test_read_back_examples_keep_every_invariant_and_kb_id(built, nlp_id):
     for split, records in doccano_records(built.output).items():
         for record in records:
-            kb = {(s, e): k for s, e, k, _ in record["kb_links"]}
+            kb = {(s, e): k for s, e, k, _, _ in record["kb_links"]}
             spans = tuple(Span(s, e, label, kb[(s, e)]) for s, e, label in record["label"])
             example = Example(record["example_id"], record["text"], spans)
             check_example(example, nlp_id.make_doc(record["text"]))
@@ -91,9 +91,9 @@ def test_kb_ids_resolve_and_agree_with_the_graph(built):
             txn_id = record["txn_id"]
             assert txns[txn_id]["example_id"] == record["example_id"]
             assert txns[txn_id]["narrative"] == record["text"]
-            labels = {label: kb for (_, _, kb, _), (_, _, label) in
+            labels = {label: kb for (_, _, kb, _, _), (_, _, label) in
                       zip(record["kb_links"], record["label"])}
-            for (start, end, kb, form), (_, _, label) in zip(record["kb_links"],
+            for (start, end, kb, form, _), (_, _, label) in zip(record["kb_links"],
                                                              record["label"]):
                 assert kb in ids, (record["example_id"], kb)
                 checked[label] += 1

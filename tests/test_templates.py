@@ -188,11 +188,35 @@ def test_every_alternative_is_probed_against_the_tokenizer(tmp_path, nlp_id):
     assert "NOREK0123456789" in str(info.value)
 
 
-def test_literal_prefix_that_repeats_the_identifier_form_is_refused(tmp_path, nlp_id):
-    write(tmp_path / "t.yaml", one("PELUNASAN {~FAKTUR|INV} {INVOICE:invoice}"))
-    with pytest.raises(TemplateError, match="repeats the prefix") as info:
+def test_a_slot_whose_every_form_repeats_the_word_before_it_is_refused(tmp_path,
+                                                                     nlp_id):
+    write(tmp_path / "t.yaml",
+          one("PELUNASAN {~FAKTUR|INV} {INVOICE:invoice|series_dropped}"))
+    with pytest.raises(TemplateError, match="every form of") as info:
         check_alignment(load_templates(tmp_path), nlp_id)
     assert info.value.column == 12 + len("PELUNASAN {~FAKTUR|INV} ")
+
+
+def test_forms_that_repeat_the_word_before_them_are_never_drawn():
+    import random
+
+    from corpus_builder.probe import probe_contexts
+    from corpus_builder.render import leading_word, render
+    from corpus_builder.templates import Template
+
+    text = "PELUNASAN INV {INVOICE:invoice} OK"
+    template = Template("t", "c", "id", "full", 1, "upper", text,
+                        parse_placeholders(text, path="f", line=1, column=1), "f", 1, 1)
+    ctx = probe_contexts("full", "id")[0]
+    seen = set()
+    for seed in range(200):
+        example = render(template, ctx, random.Random(seed), record="r",
+                         labels={"INVOICE": "INVOICE"})
+        span = example.spans[0]
+        assert leading_word(example.text[span.start:span.end]) != "INV"
+        seen.add(span.form)
+    assert seen == {"canonical", "prefix_spelled", "all_separators_dropped",
+                    "prefix_localized"}
 
 
 @pytest.mark.parametrize(
@@ -213,6 +237,6 @@ def test_an_omitted_alternative_never_glues_its_neighbours(text, want):
 
 
 def test_prefix_check_knows_every_invoice_series(tmp_path, nlp_id):
-    write(tmp_path / "t.yaml", one("BAYAR TRD {INVOICE:invoice}"))
-    with pytest.raises(TemplateError, match="repeats the prefix"):
+    write(tmp_path / "t.yaml", one("BAYAR TRD {INVOICE:invoice|canonical}"))
+    with pytest.raises(TemplateError, match="every form of"):
         check_alignment(load_templates(tmp_path), nlp_id)

@@ -11,6 +11,7 @@ from corpus_builder.variants import (
     iban,
     iban_is_valid,
     invoice_forms,
+    invoice_number_forms,
     po_forms,
 )
 
@@ -22,9 +23,13 @@ def texts(forms):
 def test_invoice_family():
     assert texts(invoice_forms("MFG", 2024, 157)) == [
         "MFG-INV-000157", "INV-000157", "INV000157", "INV 000157", "INVOICE-000157",
-        "INV 157", "INV/2024/00157", "MFGINV000157",
+        "INV 157", "INV/2024/00157", "MFGINV000157", "INV/00157/2024",
     ]
     assert invoice_forms("MFG", 2024, 157)[0].form == "canonical"
+    assert texts(invoice_forms("SVC", 2024, 157, "DE"))[:2] == [
+        "RECHNUNG 000157", "SVC-INV-000157"]
+    assert texts(invoice_forms("SVC", 2024, 157, "ID"))[0] == "FAKTUR 000157"
+    assert texts(invoice_number_forms(461)) == ["000461", "0461"]
 
 
 def test_contract_and_po_families():
@@ -40,12 +45,24 @@ def test_customer_alias_family():
     assert [(f.text, f.form) for f in forms] == [
         ("Alphabridge Solutions LLC", "legal_name"),
         ("Alphabridge Solutions", "legal_form_dropped"),
+        ("Alphabridge Solutions L.L.C.", "legal_form_variant"),
+        ("Alphabridge SOL", "abbreviated"),
+        ("Alphabridge Solu", "truncated"),
         ("Alpha Bridge Solutions", "words_split"),
         ("AlphabridgeSolutions", "words_merged"),
         ("ABS", "acronym"),
     ]
     pt = customer_aliases("PT Sinar Bahari Tbk", ("Sinar", "Bahari"), "PT Tbk", ())
-    assert texts(pt) == ["PT Sinar Bahari Tbk", "Sinar Bahari", "SinarBahari", "PT SB Tbk"]
+    assert [(f.text, f.form) for f in pt] == [
+        ("PT Sinar Bahari Tbk", "legal_name"),
+        ("Sinar Bahari", "legal_form_dropped"),
+        ("Sinar Bahari TBK", "legal_form_moved"),
+        ("PT Sinar Bahari", "truncated"),
+        ("SinarBahari", "words_merged"),
+        ("PT SB Tbk", "acronym"),
+    ]
+    cv = customer_aliases("CV Hidayat Pangan", ("Hidayat", "Pangan"), "CV", ())
+    assert texts(cv)[2:5] == ["Hidayat Pangan CV", "C.V. Hidayat Pangan", "Hidayat PGN"]
 
 
 def test_amounts_follow_the_currency_conventions():

@@ -7,8 +7,10 @@ One JSON object per line, UTF-8, keys in this order:
   offsets count Unicode code points, end exclusive.
 - ``example_id``, ``split``, ``template_id``, ``channel``, ``language``, ``kind``,
   ``txn_id``: strings Doccano keeps as metadata.
-- ``kb_links``: ``[[start, end, "KB-ID", "form"], ...]``, the graph entity and the
-  surface-form transformation behind each span, also metadata.
+- ``kb_links``: ``[[start, end, "KB-ID", "form", score], ...]``, the graph entity,
+  the surface-form transformation (``+typo`` or ``+ocr`` when noise was added) and
+  the similarity of the surface to the graph's spelling (rapidfuzz ratio, 0 to 1;
+  null for amounts, currencies, dates and accounts), also metadata.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def example_to_record(example: Example) -> dict[str, Any]:
         "language": example.language,
         "kind": example.kind,
         "txn_id": example.txn_id,
-        "kb_links": [[s.start, s.end, s.kb_id, s.form] for s in example.spans],
+        "kb_links": [[s.start, s.end, s.kb_id, s.form, s.score] for s in example.spans],
     }
 
 
