@@ -66,6 +66,7 @@ class Config:
     splits: dict[str, float]
     typo_rate: float
     ocr_rate: float
+    extra_spaces_rate: float
     alias_weights: dict[str, float]
     channel_weights: dict[str, float]
     spacy_lang: str
@@ -314,6 +315,7 @@ def _to_config(data: dict[str, Any], source: str) -> Config:
     ocr_rate = c.share("noise.ocr", noise.get("ocr"))
     if typo_rate + ocr_rate > 1:
         raise c.fail("noise", "typo and ocr add up to more than 1")
+    extra_spaces_rate = c.share("noise.extra_spaces", noise.get("extra_spaces"))
     alias_weights = c.weights("aliases", data.get("aliases"), allowed=ALIAS_FORMS)
     channel_weights = c.weights("channels", data.get("channels"), allowed=None)
 
@@ -339,6 +341,7 @@ def _to_config(data: dict[str, Any], source: str) -> Config:
         splits=shares,
         typo_rate=typo_rate,
         ocr_rate=ocr_rate,
+        extra_spaces_rate=extra_spaces_rate,
         alias_weights=alias_weights,
         channel_weights=channel_weights,
         spacy_lang=lang,

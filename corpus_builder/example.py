@@ -30,6 +30,7 @@ class Example:
     kind: str = ""
     txn_id: str = ""
     split: str = ""
+    truncated: tuple[Span, ...] = ()  # spans a field-length cut removed
 
     def triples(self) -> list[tuple[int, int, str]]:
         return [(s.start, s.end, s.label) for s in self.spans]

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from .errors import SpanInvariantError
 from .example import Example, Span
 from .fields import FIELDS, NOISY_FIELDS, Context
+from .layout import double_spaces, truncate, wrap
 from .noise import ocr, typo
 from .templates import Literal, Slot, Template, resolve_choices
 
@@ -41,6 +42,7 @@ class RenderSettings:
 
     typo_rate: float = 0.0
     ocr_rate: float = 0.0
+    extra_spaces_rate: float = 0.0
     alias_weights: dict[str, float] = field(default_factory=dict)
     surface_index: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -115,9 +117,14 @@ def render(
     )
     pieces = []
     previous = ""
+    doubled = settings.extra_spaces_rate and rng.random() < settings.extra_spaces_rate
     for part in parts:
         if isinstance(part, Literal):
-            pieces.append(Piece(part.text))
+            literal = part.text
+            if doubled:
+                singles = [i for i, ch in enumerate(literal) if ch == " "]
+                literal = double_spaces(literal, rng.sample(singles, min(2, len(singles))))
+            pieces.append(Piece(literal))
             previous = part.text
             continue
         avoid = last_word(previous, template.case)
@@ -125,10 +132,16 @@ def render(
         previous = ""
     text, spans = assemble(pieces, case=template.case, record=record,
                            template_id=template.id)
+    dropped: list[Span] = []
+    if template.max_length:
+        text, spans, dropped = truncate(text, spans, template.max_length)
+    if template.wrap:
+        text, spans = wrap(text, spans, template.wrap)
     return Example(
         id=record,
         text=text,
         spans=spans,
+        truncated=tuple(dropped),
         template_id=template.id,
         channel=template.channel,
         language=template.language,

@@ -23,6 +23,9 @@ class Stats:
         self.forms: dict[str, Counter[str]] = defaultdict(Counter)
         self.surfaces: dict[str, set[str]] = defaultdict(set)
         self.no_entity = 0
+        self.truncated: Counter[str] = Counter()
+        self.noisy: Counter[str] = Counter()
+        self.similarity: dict[str, Counter[str]] = defaultdict(Counter)
         self._texts: dict[str, set[bytes]] = defaultdict(set)
 
     def write(self, example: Example, doc: Doc) -> None:
@@ -38,6 +41,13 @@ class Stats:
             self.labels[split][span.label] += 1
             self.forms[span.label][span.form] += 1
             self.surfaces[span.label].add(example.text[span.start : span.end])
+            if "+typo" in span.form or "+ocr" in span.form:
+                self.noisy[span.label] += 1
+            if span.score is not None:
+                low = min(int(span.score * 10), 9) / 10
+                self.similarity[span.label][f"{low:.1f}-{low + 0.1:.1f}"] += 1
+        for span in example.truncated:
+            self.truncated[span.label] += 1
         digest = hashlib.blake2b(example.text.encode(), digest_size=8).digest()
         self._texts[split].add(digest)
 
@@ -73,5 +83,13 @@ class Stats:
             "distinct_surfaces": {label: len(self.surfaces[label]) for label in labels},
             "surface_forms": {
                 label: dict(sorted(self.forms[label].items())) for label in labels
+            },
+            "noisy_mentions": {label: self.noisy[label] for label in labels},
+            "similarity_to_graph_spelling": {
+                label: dict(sorted(self.similarity[label].items()))
+                for label in labels if self.similarity[label]
+            },
+            "spans_dropped_by_truncation": {
+                label: self.truncated[label] for label in labels
             },
         }

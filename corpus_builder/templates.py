@@ -5,6 +5,8 @@ A template file is YAML::
     channel: ebanking          # any name; used for weights and reports
     language: id               # id or en: sets date words and preferred customers
     case: upper                # upper or keep, for every template in the file
+    wrap: 65                   # optional: hard line width of the channel
+    max_length: 140            # optional: field length; longer narratives are cut
     templates:
       - id: id-ebank-001       # unique over all files
         kind: full             # full, partial, multi, fee, interest, tax or cash
@@ -24,7 +26,7 @@ reported with its file, line and column.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -37,7 +39,7 @@ KINDS = ("full", "partial", "multi", "fee", "interest", "tax", "cash")
 BUSINESS_TEMPLATE_KINDS = ("full", "partial", "multi")
 LANGUAGES = ("id", "en")
 CASES = ("upper", "keep")
-_FILE_KEYS = {"channel", "language", "case", "templates"}
+_FILE_KEYS = {"channel", "language", "case", "templates", "wrap", "max_length"}
 _TEMPLATE_KEYS = {"id", "kind", "weight", "text", "currencies", "case"}
 _LABEL = re.compile(r"[A-Z][A-Z0-9_]*\Z")
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
@@ -84,6 +86,8 @@ class Template:
     line: int
     column: int
     currencies: tuple[str, ...] = ()
+    wrap: int = 0  # hard line width of the channel; 0: one line
+    max_length: int = 0  # the channel's field length; longer text is cut; 0: none
 
     @property
     def slots(self) -> tuple[Slot, ...]:
@@ -172,11 +176,20 @@ def read_template_file(path: Path) -> list[Template]:
     case = "upper"
     if "case" in head:
         case = _choice(head["case"][1], where, "case", CASES)
+    layout = {}
+    for key in ("wrap", "max_length"):
+        if key in head:
+            raw = _scalar(head[key][1], where, key)
+            if not raw.isdigit() or not 20 <= int(raw) <= 10_000:
+                raise _at(head[key][1], where, f"{key} is a whole number of characters "
+                          f"from 20 to 10000, got {raw!r}")
+            layout[key] = int(raw)
     items = head["templates"][1]
     if not isinstance(items, yaml.SequenceNode) or not items.value:
         raise _at(items, where, "templates must be a non-empty list")
     return [
-        _read_template(item, where, channel, language, case) for item in items.value
+        replace(_read_template(item, where, channel, language, case), **layout)
+        for item in items.value
     ]
 
 

@@ -87,3 +87,22 @@ def test_rename_changes_export_labels(tmp_path):
     config = load_config(path)
     assert config.export_labels[0] == "COUNTERPARTY"
     assert config.export_label("INVOICE") == "INVOICE"
+
+
+def test_messiness_knobs_have_documented_defaults_and_are_checked(tmp_path):
+    config = load_config(None)
+    assert (config.typo_rate, config.ocr_rate, config.extra_spaces_rate) == (0.03, 0.01,
+                                                                             0.05)
+    assert config.alias_weights["legal_name"] == 3.0
+    assert config.channel_weights == {}
+    path = write(tmp_path / "k.yaml", "aliases: {acronym: 5}\nchannels: {mt940: 0.5}\n")
+    config = load_config(path)
+    assert config.alias_weights == {"acronym": 5.0}
+    assert config.channel_weights == {"mt940": 0.5}
+    for text, key in (("aliases: {nickname: 1}\n", "aliases.nickname"),
+                      ("noise: {typo: 1.5}\n", "noise.typo"),
+                      ("channels: {sepa: -1}\n", "channels.sepa"),
+                      ("noise: {typo: 0.6, ocr: 0.6}\n", "noise")):
+        with pytest.raises(ConfigError) as info:
+            load_config(write(tmp_path / "bad.yaml", text))
+        assert info.value.key == key

@@ -1,0 +1,100 @@
+"""Layout effects map every span through the change; spaCy still aligns them."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpus_builder.example import Example, Span
+from corpus_builder.layout import double_spaces, truncate, wrap
+from corpus_builder.validate import check_example
+
+TEXT = "/EREF/FT23296QQSS9370/REMI/INV 3689/OCMT/USD 18,458.92/ORDP//NAME/ALPHABRIDGE"
+
+
+def spans_of(text, *pieces):
+    out = []
+    for piece, label in pieces:
+        start = text.index(piece)
+        out.append(Span(start, start + len(piece), label, "KB", surface=piece))
+    return tuple(out)
+
+
+def test_wrap_breaks_inside_an_entity_and_maps_its_offsets(nlp_id):
+    text = "PMT ALPHABRIDGE SOLUTIONS MFG-INV-000157"
+    spans = spans_of(text, ("ALPHABRIDGE SOLUTIONS", "CUSTOMER"),
+                     ("MFG-INV-000157", "INVOICE"))
+    wrapped, mapped = wrap(text, spans, 20)
+    assert wrapped == "PMT ALPHABRIDGE SOLU\nTIONS MFG-INV-000157"
+    assert [(s.start, s.end) for s in mapped] == [(4, 26), (27, 41)]
+    assert mapped[0].surface == "ALPHABRIDGE SOLU\nTIONS"
+    check_example(Example("w", wrapped, mapped), nlp_id.make_doc(wrapped))
+
+
+def test_wrap_keeps_clear_of_punctuation_next_to_an_entity(nlp_id):
+    spans = spans_of(TEXT, ("18,458.92", "AMOUNT"), ("INV 3689", "INVOICE"))
+    amount_end = TEXT.index("18,458.92") + len("18,458.92")
+    wrapped, mapped = wrap(TEXT, spans, amount_end + 1)
+    # A break after '18,458.92/' would glue the slash to the amount's token.
+    assert wrapped.split("\n")[0] == TEXT[:amount_end]
+    check_example(Example("w", wrapped, mapped), nlp_id.make_doc(wrapped))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=20, max_value=70))
+def test_wrap_at_any_width_keeps_every_invariant(nlp_id, width):
+    spans = spans_of(TEXT, ("INV 3689", "INVOICE"), ("USD", "CURRENCY"),
+                     ("18,458.92", "AMOUNT"), ("ALPHABRIDGE", "CUSTOMER"))
+    wrapped, mapped = wrap(TEXT, spans, width)
+    assert all(len(line) <= width for line in wrapped.split("\n"))
+    assert wrapped.replace("\n", "") == TEXT
+    for old, new in zip(spans, mapped):
+        assert wrapped[new.start:new.end].replace("\n", "") == old.surface
+    check_example(Example("w", wrapped, mapped), nlp_id.make_doc(wrapped))
+
+
+def test_truncation_keeps_a_cut_span_flagged_and_counts_lost_ones():
+    text = "SEPA CT ALPHABRIDGE SOLUTIONS REMI MFG-INV-000157 EREF X1"
+    spans = spans_of(text, ("ALPHABRIDGE SOLUTIONS", "CUSTOMER"),
+                     ("MFG-INV-000157", "INVOICE"), ("X1", "REF"))
+    cut, kept, dropped = truncate(text, spans, len("SEPA CT ALPHABRIDGE SOLUTIONS REMI MFG-IN"))
+    assert cut == "SEPA CT ALPHABRIDGE SOLUTIONS REMI MFG-IN"
+    assert [(s.label, s.surface, s.form) for s in kept] == [
+        ("CUSTOMER", "ALPHABRIDGE SOLUTIONS", ""), ("INVOICE", "MFG-IN", "+truncated")]
+    assert [s.label for s in dropped] == ["REF"]
+
+
+def test_truncation_at_a_space_drops_the_trailing_space():
+    text = "PMT ALPHABRIDGE X"
+    spans = spans_of(text, ("ALPHABRIDGE", "CUSTOMER"), ("X", "REF"))
+    cut, kept, dropped = truncate(text, spans, len("PMT ALPHABRIDGE "))
+    assert cut == "PMT ALPHABRIDGE" and len(kept) == 1 and len(dropped) == 1
+
+
+def test_double_spaces_doubles_only_single_spaces():
+    assert double_spaces("PMT REF X", [3, 7]) == "PMT  REF  X"
+    assert double_spaces("PMTX", [1]) == "PMTX"
+
+
+def test_noise_never_spells_another_entity_and_marks_its_form():
+    from corpus_builder.probe import probe_contexts
+    from corpus_builder.render import RenderSettings, fill_slot
+    from corpus_builder.templates import Slot
+
+    ctx = probe_contexts("full", "en")[1]
+    slot = Slot("invoice", "INVOICE", "canonical", 1, 1)
+    taken = "MFG-INV-000175"  # a typo of MFG-INV-000157 could spell this one
+    index = {taken: frozenset({"MFG-INV-000175"})}
+    settings = RenderSettings(typo_rate=1.0, surface_index=index)
+    seen = set()
+    for seed in range(300):
+        piece = fill_slot(slot, ctx, random.Random(seed), {"INVOICE": "INVOICE"},
+                          settings)
+        assert piece.text != taken
+        assert piece.kb_id == "MFG-INV-000157"
+        seen.add(piece.form)
+        if piece.form == "canonical+typo":
+            assert piece.score < 1.0
+    assert "canonical+typo" in seen and "canonical" in seen
