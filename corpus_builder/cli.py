@@ -94,6 +94,76 @@ def _print_summary(result) -> None:
     err.print(table)
 
 
+LABEL_STYLES = ("bold cyan", "bold magenta", "bold yellow", "bold green", "bold blue",
+                "bold red", "bold bright_cyan", "bold bright_magenta")
+
+
+@app.command()
+def sample(
+    count: int = typer.Option(10, "--count", "-n", min=1, help="How many narratives."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Override the seed."),
+    channel: Optional[str] = typer.Option(None, "--channel", help="Only this channel."),
+    language: Optional[str] = typer.Option(None, "--language", help="Only id or en."),
+) -> None:
+    """Print random narratives with their entities highlighted (to stdout)."""
+    from rich.text import Text
+
+    from .sample import sample_examples
+
+    try:
+        cfg = load_config(config, overrides={"seed": seed,
+                                             "narratives": max(300, count * 30)})
+        examples = sample_examples(config=cfg, count=count, channel=channel,
+                                   language=language)
+    except CorpusBuilderError as error:
+        _fail(error)
+    out = Console()
+    styles = {label: LABEL_STYLES[i % len(LABEL_STYLES)]
+              for i, label in enumerate(cfg.export_labels)}
+    for example in examples:
+        out.print(f"[dim]{example.id} · {example.template_id} · {example.channel} · "
+                  f"{example.language} · {example.kind}[/]")
+        text = Text(example.text)
+        for span in example.spans:
+            text.stylize(styles.get(span.label, "bold"), span.start, span.end)
+        out.print(text)
+        for span in example.spans:
+            score = "" if span.score is None else f", similarity {span.score:.2f}"
+            shown = example.text[span.start:span.end].replace("\n", "⏎")
+            out.print(f"  [{styles.get(span.label, 'bold')}]{span.label}[/] {shown!r} → "
+                      f"{span.kb_id} ({span.form}{score})", highlight=False)
+        out.print()
+    if not examples:
+        err.print("no narratives match; check --channel and --language")
+
+
+@app.command()
+def baseline(
+    corpus: Path = typer.Option(Path("exports"), "--corpus", help="A corpus export."),
+    out: Path = typer.Option(Path("baseline"), "--out", "-o", help="Report folder."),
+    steps: int = typer.Option(600, "--steps", min=1, help="Training steps."),
+) -> None:
+    """Train a spaCy NER baseline on an export and report per-label test scores."""
+    from .baseline import train_baseline
+
+    try:
+        with err.status("training the spaCy baseline"):
+            result = train_baseline(corpus=corpus, out=out, steps=steps)
+    except CorpusBuilderError as error:
+        _fail(error)
+    table = Table(title=f"test split, {out / 'report.md'}", title_justify="left")
+    for column in ("label", "precision", "recall", "F-score"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for label, s in sorted(result["test_per_label"].items()):
+        table.add_row(label, f"{s['p']:.3f}", f"{s['r']:.3f}", f"{s['f']:.3f}")
+    table.add_section()
+    t = result["test"]
+    table.add_row("all", f"{t['p']:.3f}", f"{t['r']:.3f}", f"{t['f']:.3f}")
+    err.print(table)
+    err.print(f"dev F-score {result['dev_f']:.3f}")
+
+
 @app.command("check-templates")
 def check_templates(
     folder: Optional[Path] = typer.Argument(

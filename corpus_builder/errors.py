@@ -120,3 +120,13 @@ class OutputError(CorpusBuilderError):
 
     def __init__(self, message: str, *, path: str) -> None:
         super().__init__(f"{path}: {message}", path=path)
+
+
+class BaselineError(CorpusBuilderError):
+    """A step of the spaCy baseline (init config, train, evaluate) failed."""
+
+    code = "E700"
+    exit_code = 8
+
+    def __init__(self, message: str, *, step: str) -> None:
+        super().__init__(f"spacy {step}: {message}", step=step)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from rapidfuzz import fuzz
@@ -135,6 +135,7 @@ def render(
     dropped: list[Span] = []
     if template.max_length:
         text, spans, dropped = truncate(text, spans, template.max_length)
+        spans = tuple(_flag_ambiguous(span, settings) for span in spans)
     if template.wrap:
         text, spans = wrap(text, spans, template.wrap)
     return Example(
@@ -148,6 +149,16 @@ def render(
         kind=ctx.txn.kind,
         txn_id=ctx.txn.txn_id,
     )
+
+
+def _flag_ambiguous(span: Span, settings: RenderSettings) -> Span:
+    """A cut span that spells another entity's form is marked ``+ambiguous``."""
+    if "+truncated" not in span.form:
+        return span
+    owners = settings.surface_index.get(span.surface.upper(), frozenset())
+    if owners - {span.kb_id}:
+        return replace(span, form=f"{span.form}+ambiguous")
+    return span
 
 
 def last_word(literal: str, case: str) -> str:
