@@ -74,6 +74,7 @@ def generate(
         typo_rate=config.typo_rate,
         ocr_rate=config.ocr_rate,
         extra_spaces_rate=config.extra_spaces_rate,
+        confuser_rate=config.confuser_rate,
         alias_weights=config.alias_weights,
         surface_index=build_surface_index(graph),
     )

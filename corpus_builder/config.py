@@ -67,6 +67,7 @@ class Config:
     typo_rate: float
     ocr_rate: float
     extra_spaces_rate: float
+    confuser_rate: float
     alias_weights: dict[str, float]
     channel_weights: dict[str, float]
     spacy_lang: str
@@ -316,6 +317,7 @@ def _to_config(data: dict[str, Any], source: str) -> Config:
     if typo_rate + ocr_rate > 1:
         raise c.fail("noise", "typo and ocr add up to more than 1")
     extra_spaces_rate = c.share("noise.extra_spaces", noise.get("extra_spaces"))
+    confuser_rate = c.share("noise.confusers", noise.get("confusers"))
     alias_weights = c.weights("aliases", data.get("aliases"), allowed=ALIAS_FORMS)
     channel_weights = c.weights("channels", data.get("channels"), allowed=None)
 
@@ -342,6 +344,7 @@ def _to_config(data: dict[str, Any], source: str) -> Config:
         typo_rate=typo_rate,
         ocr_rate=ocr_rate,
         extra_spaces_rate=extra_spaces_rate,
+        confuser_rate=confuser_rate,
         alias_weights=alias_weights,
         channel_weights=channel_weights,
         spacy_lang=lang,

@@ -171,8 +171,9 @@ _INVOICE_OPTIONS = tuple(
     s.form for s in variants.invoice_forms("MFG", 2024, 1, "ID")
     + variants.invoice_number_forms(1)
 )
-_DATE_OPTIONS = ("dmy_slash", "d_mon_yyyy", "iso", "dmy_dash", "mdy_slash",
-                 "mon_d_yyyy", "yymmdd", "ddmmyy", "mon_yyyy")
+_DATE_OPTIONS = ("dmy_slash", "d_mon_yyyy", "iso", "dmy_dash_short",
+                 "d_mon_yyyy_title", "dmy_dash", "mdy_slash", "mon_d_yyyy", "yymmdd",
+                 "ddmmyy", "mon_yyyy")
 
 FIELDS: dict[str, Field] = {
     f.name: f
@@ -245,8 +246,8 @@ def build_surface_index(graph) -> dict[str, frozenset[str]]:
             add(alias.text, customer.customer_id)
     for invoice in graph.invoices.values():
         country = graph.customers[invoice.customer_id].country
-        for form in variants.invoice_forms(invoice.series, invoice.year, invoice.seq,
-                                           country):
+        forms = variants.invoice_forms(invoice.series, invoice.year, invoice.seq, country)
+        for form in forms + variants.invoice_number_forms(invoice.seq):
             add(form.text, invoice.invoice_number)
     for contract in graph.contracts.values():
         for form in variants.contract_forms(contract.year, contract.seq):

@@ -19,7 +19,7 @@ from .errors import SpanInvariantError
 from .example import Example, Span
 from .fields import FIELDS, NOISY_FIELDS, Context
 from .layout import double_spaces, truncate, wrap
-from .noise import ocr, typo
+from .noise import confuser, ocr, typo
 from .templates import Literal, Slot, Template, resolve_choices
 
 
@@ -43,6 +43,7 @@ class RenderSettings:
     typo_rate: float = 0.0
     ocr_rate: float = 0.0
     extra_spaces_rate: float = 0.0
+    confuser_rate: float = 0.0
     alias_weights: dict[str, float] = field(default_factory=dict)
     surface_index: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -130,6 +131,8 @@ def render(
         avoid = last_word(previous, template.case)
         pieces.append(fill_slot(part, ctx, rng, labels, settings, avoid=avoid))
         previous = ""
+    if settings.confuser_rate and rng.random() < settings.confuser_rate:
+        pieces.append(Piece(" " + confuser(rng)))
     text, spans = assemble(pieces, case=template.case, record=record,
                            template_id=template.id)
     dropped: list[Span] = []

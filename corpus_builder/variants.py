@@ -181,6 +181,8 @@ def date_forms(day: dt.date, language: str) -> list[Surface]:
         Surface(f"{day:%d/%m/%Y}", "dmy_slash"),
         Surface(f"{day.day:02d} {mon} {day.year}", "d_mon_yyyy"),
         Surface(f"{day:%Y-%m-%d}", "iso"),
+        Surface(f"{day:%d-%m-%y}", "dmy_dash_short"),
+        Surface(f"{day.day:02d} {mon.title()} {day.year}", "d_mon_yyyy_title"),
     ]
     if language == "id":
         return common + [Surface(f"{day:%d-%m-%Y}", "dmy_dash"),

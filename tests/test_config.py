@@ -91,8 +91,8 @@ def test_rename_changes_export_labels(tmp_path):
 
 def test_messiness_knobs_have_documented_defaults_and_are_checked(tmp_path):
     config = load_config(None)
-    assert (config.typo_rate, config.ocr_rate, config.extra_spaces_rate) == (0.03, 0.01,
-                                                                             0.05)
+    assert (config.typo_rate, config.ocr_rate, config.extra_spaces_rate,
+            config.confuser_rate) == (0.03, 0.01, 0.05, 0.15)
     assert config.alias_weights["legal_name"] == 3.0
     assert config.channel_weights == {}
     path = write(tmp_path / "k.yaml", "aliases: {acronym: 5}\nchannels: {mt940: 0.5}\n")
