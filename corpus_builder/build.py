@@ -67,7 +67,8 @@ def generate(
         if kinds and config.splits[split] > 0:
             raise PlanError(
                 f"the {split} split has no template for {', '.join(kinds)}; add "
-                "templates of those kinds (without a `currencies` limit or a po slot)"
+                "templates of those kinds (without a `currencies` limit, a po slot or "
+                "a third invoice)"
             )
     chooser = TemplateChooser(templates, plan, config.channel_weights)
     settings = RenderSettings(

@@ -32,7 +32,7 @@ class Context:
 class Field:
     name: str
     label: str | None  # the label a template is expected to give it; None: filler
-    needs: str  # "any", "business", "multi" or "po"
+    needs: str  # "any", "business", "multi", "multi3" (a third invoice) or "po"
     options: tuple[str, ...]
     forms: Callable[[Context, str | None, random.Random], list[Surface]]
     kb_id: Callable[[Context], str] | None = None
@@ -187,6 +187,8 @@ FIELDS: dict[str, Field] = {
               _invoice_id(0), _invoice_id(0)),
         Field("invoice2", "INVOICE", "multi", _INVOICE_OPTIONS, _invoice(1),
               _invoice_id(1), _invoice_id(1)),
+        Field("invoice3", "INVOICE", "multi3", _INVOICE_OPTIONS, _invoice(2),
+              _invoice_id(2), _invoice_id(2)),
         Field("contract", "CONTRACT", "business",
               ("canonical", "separator_space", "separators_dropped",
                "separator_slash", "prefix_spelled"),
@@ -226,7 +228,7 @@ FIELDS: dict[str, Field] = {
 }
 
 
-NOISY_FIELDS = ("customer", "invoice", "invoice2", "contract", "po")
+NOISY_FIELDS = ("customer", "invoice", "invoice2", "invoice3", "contract", "po")
 
 
 def build_surface_index(graph) -> dict[str, frozenset[str]]:
@@ -265,6 +267,8 @@ def context_provides(ctx: Context) -> set[str]:
         provided.add("business")
         if len(ctx.invoices) >= 2:
             provided.add("multi")
+        if len(ctx.invoices) >= 3:
+            provided.add("multi3")
         if ctx.invoices[0].po_number is not None:
             provided.add("po")
     return provided

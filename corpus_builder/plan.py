@@ -50,7 +50,7 @@ def check_labels(templates: list[Template], config: Config) -> None:
 def _keys(template: Template, labels: set[str]) -> set[str]:
     keys = {f"label:{label}" for label in template.labels if label in labels}
     # Only a template that can tell every transaction of its kind covers the kind.
-    if not template.currencies and "po" not in template.needs:
+    if not template.currencies and not {"po", "multi3"} & template.needs:
         keys.add(f"kind:{template.kind}")
     return keys
 

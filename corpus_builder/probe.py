@@ -63,7 +63,7 @@ def probe_contexts(kind: str, language: str) -> list[Context]:
                     contract.contract_id, customer.customer_id, po, day,
                     day + dt.timedelta(days=30), 397985 + k * 1_250_000_000,
                     customer.currency)
-            for k in range(2)
+            for k in range(3)
         )
         business = kind in BUSINESS_TEMPLATE_KINDS
         txn = Transaction(
@@ -115,7 +115,7 @@ def _check_rendering(template: Template, pieces: list[Piece], nlp: Language) -> 
         ) from None
 
 
-IDENTIFIER_FIELDS = ("invoice", "invoice2", "contract", "po")
+IDENTIFIER_FIELDS = ("invoice", "invoice2", "invoice3", "contract", "po")
 
 
 def check_prefixes(template: Template, parts: tuple[Literal | Slot, ...]) -> None:

@@ -381,8 +381,8 @@ def _check_kind(template: Template) -> None:
         if template.kind not in BUSINESS_TEMPLATE_KINDS and needs != "any":
             bad = (f"a {template.kind} transaction settles nothing and carries no "
                    f"business entity, so {slot.name} cannot be filled")
-        elif needs == "multi" and template.kind != "multi":
-            bad = f"{slot.name} needs a second invoice; use kind: multi"
+        elif needs in ("multi", "multi3") and template.kind != "multi":
+            bad = f"{slot.name} needs more than one invoice; use kind: multi"
         if bad:
             raise TemplateError(bad, path=template.path, line=slot.line,
                                 column=slot.column, template_id=template.id)

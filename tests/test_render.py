@@ -68,3 +68,24 @@ def test_render_is_deterministic_for_a_seeded_generator():
     assert a == b
     invoices = [s for s in a.spans if s.label == "INVOICE"]
     assert {s.kb_id for s in invoices} == {"MFG-INV-000157", "MFG-INV-000158"}
+
+
+def test_a_payment_of_three_invoices_can_name_all_three():
+    from corpus_builder.probe import probe_contexts
+    from corpus_builder.render import render
+    from corpus_builder.templates import Template, parse_placeholders
+
+    text = "PMT {INVOICE:invoice|canonical}, {INVOICE:invoice2|canonical}, " \
+        "{INVOICE:invoice3|canonical}"
+    template = Template("t", "c", "en", "multi", 1, "upper", text,
+                        parse_placeholders(text, path="f", line=1, column=1), "f", 1, 1)
+    ctx = probe_contexts("multi", "en")[0]
+    example = render(template, ctx, random.Random(1), record="r",
+                     labels={"INVOICE": "INVOICE"})
+    assert example.text == "PMT MFG-INV-000157, MFG-INV-000158, MFG-INV-000159"
+    assert [s.kb_id for s in example.spans] == ["MFG-INV-000157", "MFG-INV-000158",
+                                                "MFG-INV-000159"]
+    assert [(s.start, s.end) for s in example.spans] == [
+        (len("PMT "), len("PMT MFG-INV-000157")),
+        (len("PMT MFG-INV-000157, "), len("PMT MFG-INV-000157, MFG-INV-000158")),
+        (len("PMT MFG-INV-000157, MFG-INV-000158, "), len(example.text))]

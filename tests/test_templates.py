@@ -77,7 +77,7 @@ def test_broken_placeholders_fail_with_file_line_and_column(tmp_path, text, colu
         (HEAD + '  - id: a\n    kind: fee\n    text: "FEE {CUSTOMER:customer}"\n', 7,
          "settles nothing"),
         (HEAD + '  - id: a\n    kind: full\n    text: "X {INVOICE:invoice2}"\n', 7,
-         "needs a second invoice"),
+         "needs more than one invoice"),
         (HEAD + '  - id: a\n    kind: multi\n    text: "X {INVOICE:invoice}"\n', 7,
          "at least two invoices"),
     ],
