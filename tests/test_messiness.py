@@ -73,7 +73,7 @@ def test_every_form_resolves_to_one_entity_or_is_flagged(built, small_config):
     assert not (rendered & set(graph.ambiguous_aliases)) - legal_names
 
 
-WORD = st.lists(st.sampled_from(list("ABCXYZabcxyzßİﬁéÅøŁ💳") + ["e\u0301"]),
+WORD = st.lists(st.sampled_from(list("ABCXYZabcxyzßİﬁéÅøŁ💳") + ["e\u0301", "\u00a0"]),
                 min_size=1, max_size=9).map("".join)
 
 
