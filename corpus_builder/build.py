@@ -120,7 +120,7 @@ def build_corpus(
         tag_names = iob_names(config.export_labels)
         stats = Stats()
         writers = [
-            DoccanoWriter(staging / "doccano"),
+            DoccanoWriter(staging / "doccano", utf16=config.doccano_utf16),
             SpacyWriter(staging / "spacy"),
             HfWriter(staging / "hf", tag_names),
             TransactionWriter(staging / "graph", graph),
@@ -184,6 +184,7 @@ def make_manifest(config: Config, graph: Graph, stats: Stats, tag_names: list[st
             "lang": config.spacy_lang,
         },
         "offset_unit": OFFSET_UNIT,
+        "doccano_offset_unit": "utf-16 code units" if config.doccano_utf16 else OFFSET_UNIT,
         "splits": {"doccano": ["train", "dev", "test"],
                    "spacy": ["train", "dev", "test"],
                    "hf": list(SPLIT_NAMES),

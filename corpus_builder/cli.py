@@ -46,19 +46,20 @@ def build(
     out: Optional[Path] = typer.Option(
         None, "--out", "-o", help="Output folder (default: the config's `output`)."
     ),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Override the config's seed."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0,
+                                       help="Override the config's seed."),
     size: Optional[int] = typer.Option(
-        None, "--size", "-n", help="Number of narratives (overrides `narratives`)."
+        None, "--size", "-n", min=1, help="Number of narratives (overrides `narratives`)."
     ),
     force: bool = typer.Option(
         False, "--force", help="Replace the contents of a non-empty output folder."
     ),
 ) -> None:
     """Generate the graph and the narratives, and write every export."""
-    from .build import build_corpus
-
     signal.signal(signal.SIGTERM, _on_term)
     try:
+        from .build import build_corpus
+
         cfg = load_config(config, overrides={"seed": seed, "narratives": size})
         output = out if out is not None else cfg.output
         with Progress(
@@ -174,10 +175,15 @@ def check_templates(
     """Parse templates and probe every slot against the tokenizer."""
     import spacy
 
+    from .config import spacy_language_problem
+    from .errors import ConfigError
     from .probe import check_alignment
     from .templates import load_templates
 
     try:
+        problem = spacy_language_problem(lang)
+        if problem:
+            raise ConfigError(problem, path="--lang", key="--lang")
         templates = load_templates(folder)
         checked = check_alignment(templates, spacy.blank(lang))
     except CorpusBuilderError as error:

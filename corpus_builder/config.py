@@ -7,6 +7,7 @@ a bad one is reported with its dotted path and what is allowed.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import math
 from dataclasses import dataclass, field
 from importlib import resources
@@ -71,6 +72,7 @@ class Config:
     alias_weights: dict[str, float]
     channel_weights: dict[str, float]
     spacy_lang: str
+    doccano_utf16: bool
     templates: Path | None
     output: Path
     source: str = "<defaults>"
@@ -100,11 +102,16 @@ def load_config(
     """
     data = read_defaults()
     source = "<defaults>"
+    lines: dict[str, int] = {}
     if path is not None:
         source = str(path)
-        user = _read_yaml(path)
-        _check_known_keys(user, data, source, prefix="")
+        user, lines = _read_yaml(path)
+        _check_known_keys(user, data, source, prefix="", lines=lines)
         _merge(data, user)
+        templates = user.get("templates")
+        if isinstance(templates, str) and not Path(templates).is_absolute():
+            # A templates folder is found relative to the config file that names it.
+            data["templates"] = str(path.parent / templates)
     for dotted, value in (overrides or {}).items():
         if value is None:
             continue
@@ -113,10 +120,41 @@ def load_config(
         for key in parents:
             node = node[key]
         node[last] = value
-    return _to_config(data, source)
+    return _to_config(data, source, lines)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+class _ConfigLoader(yaml.SafeLoader):
+    """Safe YAML with dates left as text, so the checks can name a bad one's key."""
+
+
+_ConfigLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _key_lines(node: yaml.Node, where: str, prefix: str = "") -> dict[str, int]:
+    """The line of every key path in a composed YAML document; repeated keys fail."""
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            path = f"{prefix}{key_node.value}"
+            if path in lines:
+                raise ConfigError(
+                    f"line {key_node.start_mark.line + 1}: the key appears twice; keep "
+                    "one", path=where, key=path,
+                )
+            lines[path] = key_node.start_mark.line + 1
+            lines.update(_key_lines(value_node, where, f"{path}."))
+    elif isinstance(node, yaml.SequenceNode):
+        base = prefix[:-1]
+        for index, item in enumerate(node.value):
+            lines[f"{base}[{index}]"] = item.start_mark.line + 1
+            lines.update(_key_lines(item, where, f"{base}[{index}]."))
+    return lines
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     where = str(path)
     try:
         raw = path.read_bytes()
@@ -137,7 +175,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
             key="<file>",
         ) from None
     try:
-        loaded = yaml.safe_load(text)
+        lines = _key_lines(yaml.compose(text, Loader=_ConfigLoader), where)
+        loaded = yaml.load(text, Loader=_ConfigLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -151,26 +190,28 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(
             "the file must hold a mapping of keys to values", path=where, key="<root>"
         )
-    return loaded
+    return loaded, lines
 
 
 def _check_known_keys(
-    user: dict[str, Any], defaults: dict[str, Any], source: str, prefix: str
+    user: dict[str, Any], defaults: dict[str, Any], source: str, prefix: str,
+    lines: dict[str, int],
 ) -> None:
     for key, value in user.items():
         dotted = f"{prefix}{key}"
+        at = f"line {lines[dotted]}: " if dotted in lines else ""
         if key not in defaults:
             allowed = ", ".join(sorted(map(str, defaults)))
             raise ConfigError(
-                f"unknown key; allowed here: {allowed}", path=source, key=dotted
+                f"{at}unknown key; allowed here: {allowed}", path=source, key=dotted
             )
         default = defaults[key]
         if isinstance(default, dict) and key not in FREE_MAPPINGS:
             if not isinstance(value, dict):
                 raise ConfigError(
-                    f"expected a mapping, got {value!r}", path=source, key=dotted
+                    f"{at}expected a mapping, got {value!r}", path=source, key=dotted
                 )
-            _check_known_keys(value, default, source, prefix=f"{dotted}.")
+            _check_known_keys(value, default, source, prefix=f"{dotted}.", lines=lines)
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> None:
@@ -183,10 +224,13 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> None:
 
 
 class _Checker:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, lines: dict[str, int]) -> None:
         self.source = source
+        self.lines = lines
 
     def fail(self, key: str, message: str) -> ConfigError:
+        if key in self.lines:
+            message = f"line {self.lines[key]}: {message}"
         return ConfigError(message, path=self.source, key=key)
 
     def whole(self, key: str, value: Any, *, minimum: int, auto: bool = False) -> Any:
@@ -242,8 +286,8 @@ class _Checker:
         return value
 
 
-def _to_config(data: dict[str, Any], source: str) -> Config:
-    c = _Checker(source)
+def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Config:
+    c = _Checker(source, lines)
     seed = c.whole("seed", data.get("seed"), minimum=0)
     narratives = c.whole("narratives", data.get("narratives"), minimum=1)
 
@@ -322,10 +366,12 @@ def _to_config(data: dict[str, Any], source: str) -> Config:
     channel_weights = c.weights("channels", data.get("channels"), allowed=None)
 
     lang = data.get("spacy_lang")
-    if not isinstance(lang, str) or not _spacy_has_language(lang):
-        raise c.fail(
-            "spacy_lang", f"not a language spaCy knows, got {lang!r}; try 'id' or 'en'"
-        )
+    problem = spacy_language_problem(lang)
+    if problem:
+        raise c.fail("spacy_lang", problem)
+    offsets = data.get("doccano_offsets")
+    if offsets not in ("code_points", "utf16"):
+        raise c.fail("doccano_offsets", f"expected code_points or utf16, got {offsets!r}")
     templates = data.get("templates")
     if templates is not None and not isinstance(templates, str):
         raise c.fail("templates", f"expected a folder path or null, got {templates!r}")
@@ -348,6 +394,7 @@ def _to_config(data: dict[str, Any], source: str) -> Config:
         alias_weights=alias_weights,
         channel_weights=channel_weights,
         spacy_lang=lang,
+        doccano_utf16=offsets == "utf16",
         templates=Path(templates) if templates else None,
         output=Path(output),
         source=source,
@@ -355,14 +402,20 @@ def _to_config(data: dict[str, Any], source: str) -> Config:
     )
 
 
-def _spacy_has_language(lang: str) -> bool:
-    from spacy.util import get_lang_class
+def spacy_language_problem(lang: Any) -> str | None:
+    """Why ``spacy.blank(lang)`` cannot make a tokenizer here, or None if it can."""
+    import spacy
 
+    if not isinstance(lang, str) or not lang.replace("_", "").isalnum():
+        return f"expected a spaCy language code such as 'id' or 'en', got {lang!r}"
+    if importlib.util.find_spec(f"spacy.lang.{lang}") is None:
+        return f"not a language spaCy knows, got {lang!r}; try 'id' or 'en'"
     try:
-        get_lang_class(lang)
-    except Exception:
-        return False
-    return True
+        spacy.blank(lang)
+    except ImportError as exc:
+        return (f"spaCy's {lang!r} tokenizer needs a package that is not installed "
+                f"({str(exc).splitlines()[0]}); install it or use 'id' or 'en'")
+    return None
 
 
 def config_to_dict(config: Config) -> dict[str, Any]:

@@ -206,7 +206,8 @@ def _add_customers(
         else:
             raise GraphError(
                 f"could not find {count} distinct company names for locale {locale}; "
-                "lower graph.customers"
+                "set graph.customers to a lower number (with 'auto' it grows with "
+                "narratives)"
             )
         taken.add(legal_name.upper())
         markets = data["markets"]
@@ -482,7 +483,10 @@ def _add_transactions(graph: Graph, size: GraphSize, rng: random.Random) -> None
         day = latest_issue + dt.timedelta(days=rng.randint(1, 75))
         amount = total
         if kind == "overpaid":
-            amount = total + max(1, int(total * rng.uniform(0.01, 0.1)))
+            extra = max(1, int(total * rng.uniform(0.01, 0.1)))
+            if first.currency == "IDR":
+                extra = max(100, extra // 100 * 100)
+            amount = total + extra
         applied = tuple((i.invoice_number, i.amount_cents) for i in group)
         rows.append((day, kind, amount, first.currency, first.customer_id, applied, 0, 0))
 
@@ -516,6 +520,7 @@ def _partial_shares(
     amount: int, parts: int, currency: str, rng: random.Random
 ) -> list[int]:
     unit = 100_000 if currency == "IDR" else 100
+    whole = 100 if currency == "IDR" else 1  # rupiah amounts carry no cents
     shares = []
     left = amount
     for _ in range(parts - 1):
@@ -524,8 +529,10 @@ def _partial_shares(
         shares.append(share)
         left -= share
     # The last part settles the rest or leaves some of it open.
-    last = left if rng.random() < 0.7 else max(1, int(left * rng.uniform(0.5, 0.95)))
-    shares.append(last)
+    last = left
+    if rng.random() >= 0.7:
+        last = max(whole, int(left * rng.uniform(0.5, 0.95)) // whole * whole)
+    shares.append(min(last, left))
     return [s for s in shares if s > 0]
 
 
@@ -590,6 +597,11 @@ def check_graph(graph: Graph) -> None:
     for number, cents in paid.items():
         if cents > graph.invoices[number].amount_cents:
             raise GraphError("settled for more than its amount", record=number)
+    for record in (*graph.invoices.values(), *graph.transactions):
+        if record.currency == "IDR" and record.amount_cents % 100:
+            raise GraphError("a rupiah amount with cents",
+                             record=getattr(record, "txn_id", None)
+                             or getattr(record, "invoice_number", None))
     for txn in graph.transactions:
         settles = bool(txn.invoice_numbers)
         if txn.kind in NO_ENTITY_KINDS and (settles or txn.customer_id is not None):

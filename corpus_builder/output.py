@@ -8,6 +8,7 @@ are carried over into the new export.
 from __future__ import annotations
 
 import ctypes
+import json
 import ctypes.util
 import os
 import shutil
@@ -25,12 +26,20 @@ def check_output(output: Path, *, force: bool) -> None:
     """Raise OutputError unless ``output`` may be written (before any work is done)."""
     if output.exists() and not output.is_dir():
         raise OutputError("exists and is not a folder; choose another --out", path=str(output))
-    if output.is_dir() and _content(output) and not force:
-        raise OutputError(
-            "the output folder is not empty; pass --force to replace its contents, or "
-            "choose another --out",
-            path=str(output),
-        )
+    if output.is_dir() and _content(output):
+        if not force:
+            raise OutputError(
+                "the output folder is not empty; pass --force to replace an earlier "
+                "export there, or choose another --out",
+                path=str(output),
+            )
+        if not is_export(output):
+            raise OutputError(
+                "the output folder holds files but no corpus-builder export (no "
+                "manifest.json of this tool); --force only replaces an earlier export, "
+                "so choose an empty or new folder",
+                path=str(output),
+            )
     parent = output.resolve().parent
     if not parent.is_dir():
         raise OutputError(f"its parent folder {parent} does not exist", path=str(output))
@@ -44,6 +53,16 @@ def check_output(output: Path, *, force: bool) -> None:
         ) from None
 
 
+def is_export(folder: Path) -> bool:
+    """True if ``folder`` holds an export this tool wrote."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and \
+        manifest.get("tool", {}).get("name") == "corpus-builder"
+
+
 def make_staging(output: Path) -> Path:
     """A new hidden folder beside ``output``; stale ones of killed builds are removed."""
     parent = output.resolve().parent
@@ -54,6 +73,10 @@ def make_staging(output: Path) -> Path:
         raise OutputError(f"cannot create a folder beside it ({exc.strerror})",
                           path=str(output)) from None
     (staging / PID_FILE).write_text(str(os.getpid()))
+    # mkdtemp makes a private folder; the export gets the usual permissions.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)
     return staging
 
 

@@ -115,11 +115,8 @@ def _check_rendering(template: Template, pieces: list[Piece], nlp: Language) -> 
         ) from None
 
 
-IDENTIFIER_FIELDS = ("invoice", "invoice2", "invoice3", "contract", "po")
-
-
 def check_prefixes(template: Template, parts: tuple[Literal | Slot, ...]) -> None:
-    """Refuse an identifier slot whose every form repeats the literal word before it.
+    """Refuse an entity slot whose every form repeats the literal word before it.
 
     Rendering skips forms that start with the word before a slot (``INV
     {INVOICE:invoice}`` never gives ``INV INV-000157``); a slot left with no other
@@ -137,7 +134,7 @@ def check_prefixes(template: Template, parts: tuple[Literal | Slot, ...]) -> Non
             continue
         avoid = last_word(previous, template.case)
         previous = ""
-        if part.field not in IDENTIFIER_FIELDS or not avoid:
+        if part.label is None or not avoid:
             continue
         rng = random.Random(0)
         for ctx in contexts:

@@ -23,6 +23,7 @@ class Stats:
         self.forms: dict[str, Counter[str]] = defaultdict(Counter)
         self.surfaces: dict[str, set[str]] = defaultdict(set)
         self.no_entity = 0
+        self.outside_bmp = 0
         self.truncated: Counter[str] = Counter()
         self.noisy: Counter[str] = Counter()
         self.similarity: dict[str, Counter[str]] = defaultdict(Counter)
@@ -37,6 +38,8 @@ class Stats:
         self.templates[split].add(example.template_id)
         if not example.spans:
             self.no_entity += 1
+        if any(ord(ch) > 0xFFFF for ch in example.text):
+            self.outside_bmp += 1
         for span in example.spans:
             self.labels[split][span.label] += 1
             self.forms[span.label][span.form] += 1
@@ -75,6 +78,7 @@ class Stats:
         return {
             "examples": {s: self.examples[s] for s in SPLIT_NAMES},
             "examples_without_entities": self.no_entity,
+            "examples_with_characters_outside_bmp": self.outside_bmp,
             "spans": self.label_table(labels),
             "channels": per_split(self.channels),
             "languages": per_split(self.languages),

@@ -36,6 +36,7 @@ from .errors import TemplateError
 from .fields import FIELDS
 
 KINDS = ("full", "partial", "multi", "fee", "interest", "tax", "cash")
+KNOWN_CURRENCIES = ("IDR", "USD", "EUR", "SGD")
 BUSINESS_TEMPLATE_KINDS = ("full", "partial", "multi")
 LANGUAGES = ("id", "en")
 CASES = ("upper", "keep")
@@ -116,14 +117,20 @@ def load_templates(folder: Path | None = None) -> list[Template]:
     Raises TemplateError for the first problem, naming file, line and column.
     """
     root = folder if folder is not None else shipped_templates_dir()
-    if not root.is_dir():
+    if not root.exists():
         raise TemplateError(
-            "the templates folder does not exist", path=str(root), line=0, column=0
+            "the templates folder does not exist (config key `templates`, found "
+            "relative to the config file)", path=str(root), line=0, column=0
         )
-    files = sorted(p for p in root.rglob("*.yaml") if p.is_file())
+    if root.is_file():
+        files = [root]
+    else:
+        files = sorted(p for p in root.rglob("*") if p.is_file()
+                       and p.suffix in (".yaml", ".yml"))
     if not files:
         raise TemplateError(
-            "no template files (*.yaml) in this folder", path=str(root), line=0, column=0
+            "no template files (*.yaml, *.yml) in this folder", path=str(root), line=0,
+            column=0,
         )
     templates: list[Template] = []
     seen: dict[str, Template] = {}
@@ -223,6 +230,10 @@ def _read_template(
             raise _at(cur, where, "currencies is a list of ISO codes like [IDR, USD]",
                       template_id)
         currencies = tuple(c.value for c in cur.value)
+        unknown = [c for c in currencies if c not in KNOWN_CURRENCIES]
+        if unknown:
+            raise _at(cur, where, f"no transaction is in {unknown[0]}; currencies are "
+                      + ", ".join(KNOWN_CURRENCIES), template_id)
     text_node = entry["text"][1]
     text = _scalar(text_node, where, "text", template_id)
     if text_node.start_mark.line != text_node.end_mark.line and "\n" not in text:
@@ -232,7 +243,9 @@ def _read_template(
         raise _at(text_node, where, "the text is empty", template_id)
     if "\n" in text or "\r" in text:
         raise _at(text_node, where, "the text has a line break; narratives are one "
-                  "line", template_id)
+                  "line (a channel's `wrap` breaks lines)", template_id)
+    if "\t" in text:
+        raise _at(text_node, where, "the text has a tab; use spaces", template_id)
     line = text_node.start_mark.line + 1
     column = text_node.start_mark.column + 1
     if text_node.style in ("'", '"'):
@@ -361,6 +374,10 @@ def _parse_slot(inner: str, offset: int, fail, line: int, column: int) -> Slot:
     if sep and spec.label is None:
         raise fail(offset, f"field {field!r} is plain filler text and cannot carry "
                    f"a label; write {{{field}}}")
+    if sep and label != spec.label:
+        raise fail(offset, f"field {field!r} makes {spec.label} spans, not {label}; write "
+                   f"{{{spec.label}:{field}}} (rename labels with the config's "
+                   "`rename`)")
     if not sep and spec.label is not None:
         raise fail(offset, f"field {field!r} is an entity; say its label, e.g. "
                    f"{{{spec.label}:{field}}}")

@@ -151,7 +151,8 @@ def amount_forms(amount_cents: int, currency: str) -> list[Surface]:
             [
                 Surface(comma_grouped, "comma_grouped"),
                 Surface(dot_grouped, "dot_grouped"),
-                Surface(f"{units:,}".replace(",", "."), "dot_grouped_no_decimals"),
+                *([Surface(f"{units:,}".replace(",", "."), "dot_grouped_no_decimals")]
+                  if cents == 0 else []),
                 Surface(plain, "plain"),
             ]
         )

@@ -183,9 +183,16 @@ def test_non_empty_output_is_refused_without_force(tmp_path):
     config = load_config(None, overrides={"narratives": 60})
     with pytest.raises(OutputError, match="not empty; pass --force"):
         build_corpus(config=config, output=out)
+    # --force replaces only an earlier export, never a folder of other files.
+    with pytest.raises(OutputError, match="no corpus-builder export"):
+        build_corpus(config=config, output=out, force=True)
     assert files_of(out) == {"mine.txt": b"keep me"}
-    build_corpus(config=config, output=out, force=True)
-    assert "mine.txt" not in files_of(out) and (out / "manifest.json").exists()
+    export = tmp_path / "export"
+    build_corpus(config=config, output=export)
+    (export / "stale.txt").write_text("from an earlier build")
+    build_corpus(config=config, output=export, force=True)
+    assert "stale.txt" not in files_of(export) and (export / "manifest.json").exists()
+    assert oct(export.stat().st_mode & 0o777) != "0o700"
 
 
 def test_marker_files_do_not_count_and_are_kept(tmp_path):

@@ -244,3 +244,16 @@ def test_embedded_cases_match_the_shared_file():
     for case_id, (text, spans) in EMBEDDED.items():
         assert shared[case_id]["text"] == text
         assert shared[case_id]["spans"] == spans
+
+
+def test_k06_doccano_utf16_offsets_for_browser_counting_tools(tmp_path, nlp_id):
+    ex = example("K06")
+    writer = DoccanoWriter(tmp_path, utf16=True)
+    writer.write(ex, example_to_doc(nlp_id, ex))
+    writer.close()
+    line = json.loads((tmp_path / "train.jsonl").read_text("utf-8"))
+    assert line["label"] == [[7, 28, "CUSTOMER"], [29, 43, "INVOICE"]]
+    units = ex.text.encode("utf-16-le")
+    for start, end, _ in line["label"]:
+        piece = units[start * 2:end * 2].decode("utf-16-le")
+        assert piece in ("ALPHABRIDGE SOLUTIONS", "MFG-INV-000157")

@@ -34,10 +34,10 @@ def test_build_writes_the_export_and_prints_the_table(tmp_path):
 @pytest.mark.parametrize(
     "args, config_text, code, words",
     [
-        ([], "narratives: -1\n", 2, "narratives: expected a whole number >= 1"),
-        ([], "graph: {customerz: 3}\n", 2, "graph.customerz: unknown key"),
+        ([], "narratives: -1\n", 2, "narratives: line 1: expected a whole number >= 1"),
+        ([], "graph: {customerz: 3}\n", 2, "graph.customerz: line 1: unknown key"),
         ([], "labels: [CUSTOMER, BANK]\n", 6, "label BANK is in the config"),
-        (["--size", "0"], None, 2, "narratives: expected a whole number >= 1"),
+        (["--size", "0"], None, 2, "--size"),
     ],
 )
 def test_bad_input_ends_with_a_coded_message_and_exit_code(tmp_path, args, config_text,
@@ -64,9 +64,14 @@ def test_existing_output_needs_force(tmp_path):
     result = runner.invoke(app, ["build", "--out", str(out), "--size", "60"])
     assert result.exit_code == 7
     assert "not empty; pass --force" in result.output
-    assert (out / "notes.txt").read_text() == "mine"
     result = runner.invoke(app, ["build", "--out", str(out), "--size", "60", "--force"])
-    assert result.exit_code == 0 and not (out / "notes.txt").exists()
+    assert result.exit_code == 7 and "only replaces an earlier export" in result.output
+    assert (out / "notes.txt").read_text() == "mine"
+    (out / "notes.txt").unlink()
+    assert runner.invoke(app, ["build", "--out", str(out), "--size", "60"]).exit_code == 0
+    result = runner.invoke(app, ["build", "--out", str(out), "--size", "70", "--force"])
+    assert result.exit_code == 0
+    assert json.loads((out / "manifest.json").read_text())["config"]["narratives"] == 70
 
 
 def test_unwritable_parent_is_reported(tmp_path):
@@ -92,6 +97,16 @@ def test_check_templates_reports_file_line_and_column(tmp_path):
     assert result.exit_code == 0 and "templates ok" in result.output
 
 
+def _started(proc: subprocess.Popen, parent: Path, timeout: float = 300) -> bool:
+    """Wait until the build has made its staging folder in ``parent``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(parent.glob(".corpus-builder-staging-*")):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes()
             for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -104,11 +119,12 @@ def test_a_killed_build_leaves_the_old_export_or_the_whole_new_one(tmp_path):
     assert first.returncode == 0, first.stderr
     old = _files(out)
     outcomes = set()
-    for delay in (0.3, 1.0, 2.0, 3.5, 5.0, 8.0):
+    for delay in (0.0, 0.5, 1.5, 3.0, 6.0, 12.0):
         proc = subprocess.Popen(
             [sys.executable, "-m", "corpus_builder.cli", "build", "--out", str(out),
              "--size", "3000", "--seed", "9", "--force"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _started(proc, tmp_path)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -135,7 +151,8 @@ def test_sigterm_cleans_up_and_exits_130(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "corpus_builder.cli", "build", "--out", str(out),
          "--size", "5000"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    time.sleep(2.5)
+    assert _started(proc, tmp_path)
+    time.sleep(0.5)
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130

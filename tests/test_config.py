@@ -106,3 +106,27 @@ def test_messiness_knobs_have_documented_defaults_and_are_checked(tmp_path):
         with pytest.raises(ConfigError) as info:
             load_config(write(tmp_path / "bad.yaml", text))
         assert info.value.key == key
+
+
+@pytest.mark.parametrize(
+    "text, key, words",
+    [
+        ("graph:\n  start_date: 2023-02-30\n", "graph.start_date", "line 2: expected a date"),
+        ("seed: 2024-02-30\n", "seed", "line 1: expected a whole number"),
+        ("seed: 1\nnarratives: 5\nseed: 2\n", "seed", "line 3: the key appears twice"),
+        ("narratives: 10\nlabels:\n  - CUSTOMER\n  - bad label\n", "labels[1]", "line 4:"),
+        ("spacy_lang: ja\n", "spacy_lang", "needs a package that is not installed"),
+    ],
+)
+def test_values_yaml_cannot_construct_still_get_their_key_and_line(tmp_path, text, key,
+                                                                  words):
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path / "bad.yaml", text))
+    assert info.value.key == key
+    assert words in str(info.value)
+
+
+def test_a_templates_folder_is_found_beside_the_config(tmp_path):
+    write(tmp_path / "conf" / "c.yaml", "templates: mine\n")
+    config = load_config(tmp_path / "conf" / "c.yaml")
+    assert config.templates == tmp_path / "conf" / "mine"

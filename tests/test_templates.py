@@ -49,6 +49,7 @@ def test_placeholders_split_into_literals_and_slots():
         ("PMT {REF:ref}", 16, "cannot carry a label"),
         ("PMT {customer:customer}", 16, "upper-case"),
         ("PMT {DATE:date|sometime}", 16, "unknown option 'sometime'"),
+        ("PMT {CUSTOMER:invoice}", 16, "field 'invoice' makes INVOICE spans, not CUSTOMER"),
     ],
 )
 def test_broken_placeholders_fail_with_file_line_and_column(tmp_path, text, column,
@@ -80,6 +81,9 @@ def test_broken_placeholders_fail_with_file_line_and_column(tmp_path, text, colu
          "needs more than one invoice"),
         (HEAD + '  - id: a\n    kind: multi\n    text: "X {INVOICE:invoice}"\n', 7,
          "at least two invoices"),
+        (HEAD + '  - id: a\n    kind: full\n    currencies: [XYZ]\n    text: "X"\n', 7,
+         "no transaction is in XYZ"),
+        (HEAD + '  - id: a\n    kind: full\n    text: "X\tY"\n', 7, "has a tab"),
     ],
 )
 def test_broken_files_fail_with_their_line(tmp_path, body, line, words):
@@ -137,6 +141,12 @@ def test_shipped_templates_meet_the_pack_requirements(nlp_id):
                       "CURRENCY", "DATE", "ACCOUNT"}
     assert {t.kind for t in templates} == set(KINDS)
     assert check_alignment(templates, nlp_id) > len(templates)
+
+
+def test_shipped_templates_also_fit_the_english_tokenizer():
+    import spacy
+
+    assert check_alignment(load_templates(), spacy.blank("en")) > 0
 
 
 def test_choices_parse_with_their_alternatives():
@@ -238,5 +248,17 @@ def test_an_omitted_alternative_never_glues_its_neighbours(text, want):
 
 def test_prefix_check_knows_every_invoice_series(tmp_path, nlp_id):
     write(tmp_path / "t.yaml", one("BAYAR TRD {INVOICE:invoice|canonical}"))
+    with pytest.raises(TemplateError, match="every form of"):
+        check_alignment(load_templates(tmp_path), nlp_id)
+
+
+def test_yml_files_and_single_files_load(tmp_path):
+    write(tmp_path / "a.yml", one("PMT {CUSTOMER:customer}"))
+    assert [t.id for t in load_templates(tmp_path)] == ["t-1"]
+    assert [t.id for t in load_templates(tmp_path / "a.yml")] == ["t-1"]
+
+
+def test_every_entity_slot_gets_the_prefix_check(tmp_path, nlp_id):
+    write(tmp_path / "t.yaml", one("TRF PT {CUSTOMER:customer|acronym}"))
     with pytest.raises(TemplateError, match="every form of"):
         check_alignment(load_templates(tmp_path), nlp_id)

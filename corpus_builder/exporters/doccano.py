@@ -4,7 +4,9 @@ One JSON object per line, UTF-8, keys in this order:
 
 - ``text``: the narrative.
 - ``label``: ``[[start, end, "LABEL"], ...]``, the key Doccano imports by default;
-  offsets count Unicode code points, end exclusive.
+  offsets count Unicode code points, end exclusive, or with ``utf16=True`` UTF-16
+  code units, which Doccano's browser counts. The two differ only after a character
+  outside the Basic Multilingual Plane (an emoji counts 1 code point, 2 units).
 - ``example_id``, ``split``, ``template_id``, ``channel``, ``language``, ``kind``,
   ``txn_id``: strings Doccano keeps as metadata.
 - ``kb_links``: ``[[start, end, "KB-ID", "form", score], ...]``, the graph entity,
@@ -29,10 +31,18 @@ from . import SPACY_SPLIT_FILES
 _dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
-def example_to_record(example: Example) -> dict[str, Any]:
+def utf16_offset(text: str, offset: int) -> int:
+    """The UTF-16 code-unit offset of code-point ``offset`` in ``text``."""
+    return offset + sum(1 for ch in text[:offset] if ord(ch) > 0xFFFF)
+
+
+def example_to_record(example: Example, *, utf16: bool = False) -> dict[str, Any]:
+    def at(offset: int) -> int:
+        return utf16_offset(example.text, offset) if utf16 else offset
+
     return {
         "text": example.text,
-        "label": [[s.start, s.end, s.label] for s in example.spans],
+        "label": [[at(s.start), at(s.end), s.label] for s in example.spans],
         "example_id": example.id,
         "split": example.split,
         "template_id": example.template_id,
@@ -40,13 +50,15 @@ def example_to_record(example: Example) -> dict[str, Any]:
         "language": example.language,
         "kind": example.kind,
         "txn_id": example.txn_id,
-        "kb_links": [[s.start, s.end, s.kb_id, s.form, s.score] for s in example.spans],
+        "kb_links": [[at(s.start), at(s.end), s.kb_id, s.form, s.score]
+                     for s in example.spans],
     }
 
 
 class DoccanoWriter:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, utf16: bool = False) -> None:
         folder.mkdir(parents=True, exist_ok=True)
+        self._utf16 = utf16
         self._files = {}
         self._writers = {}
         for split, name in SPACY_SPLIT_FILES.items():
@@ -55,7 +67,7 @@ class DoccanoWriter:
             self._writers[split] = jsonlines.Writer(handle, dumps=_dumps)
 
     def write(self, example: Example, doc: Doc) -> None:
-        self._writers[example.split].write(example_to_record(example))
+        self._writers[example.split].write(example_to_record(example, utf16=self._utf16))
 
     def close(self) -> None:
         for split in self._writers:
