@@ -87,6 +87,11 @@ def check_alignment(templates: list[Template], nlp: Language) -> int:
     """
     checked = 0
     for template in templates:
+        key = (template, nlp.lang)
+        if key in _CHECKED:
+            checked += _CHECKED[key]
+            continue
+        before = checked
         for parts in _choice_variations(template):
             check_prefixes(template, parts)
             for ctx in probe_contexts(template.kind, template.language):
@@ -95,7 +100,12 @@ def check_alignment(templates: list[Template], nlp: Language) -> int:
                 for pieces in _slot_variations(parts, ctx, template.case):
                     _check_rendering(template, pieces, nlp)
                     checked += 1
+        _CHECKED[key] = checked - before
     return checked
+
+
+# Templates are immutable values; one that passed for a language passes again.
+_CHECKED: dict[tuple[Template, str], int] = {}
 
 
 def _check_rendering(template: Template, pieces: list[Piece], nlp: Language) -> None:
