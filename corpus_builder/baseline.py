@@ -20,26 +20,61 @@ def train_baseline(*, corpus: Path, out: Path, steps: int = 600) -> dict:
     """Train and score the baseline; return dev F-score and test scores per label."""
     manifest_path = corpus / "manifest.json"
     if not manifest_path.is_file():
-        raise OutputError("no manifest.json here; point --corpus at a corpus-builder "
-                          "export", path=str(corpus))
+        raise OutputError(
+            "no manifest.json here; point --corpus at a corpus-builder export",
+            path=str(corpus),
+        )
     if out.exists() and any(out.iterdir()):
-        raise OutputError("the output folder is not empty; choose another --out",
-                          path=str(out))
+        raise OutputError(
+            "the output folder is not empty; choose another --out", path=str(out)
+        )
     out.mkdir(parents=True, exist_ok=True)
     lang = json.loads(manifest_path.read_text("utf-8"))["tokenizer"]["lang"]
     spacy_dir = corpus.resolve() / "spacy"
 
-    _run("init config", ["init", "config", str(out / "config.cfg"), "--lang", lang,
-                         "--pipeline", "ner", "--force"])
-    _run("train", ["train", str(out / "config.cfg"), "--output", str(out / "model"),
-                   "--paths.train", str(spacy_dir / "train.spacy"),
-                   "--paths.dev", str(spacy_dir / "dev.spacy"),
-                   "--training.max_steps", str(steps),
-                   "--training.eval_frequency", str(min(200, steps)),
-                   "--system.seed", "0"])
+    _run(
+        "init config",
+        [
+            "init",
+            "config",
+            str(out / "config.cfg"),
+            "--lang",
+            lang,
+            "--pipeline",
+            "ner",
+            "--force",
+        ],
+    )
+    _run(
+        "train",
+        [
+            "train",
+            str(out / "config.cfg"),
+            "--output",
+            str(out / "model"),
+            "--paths.train",
+            str(spacy_dir / "train.spacy"),
+            "--paths.dev",
+            str(spacy_dir / "dev.spacy"),
+            "--training.max_steps",
+            str(steps),
+            "--training.eval_frequency",
+            str(min(200, steps)),
+            "--system.seed",
+            "0",
+        ],
+    )
     best = out / "model" / "model-best"
-    _run("evaluate", ["evaluate", str(best), str(spacy_dir / "test.spacy"),
-                      "--output", str(out / "test-metrics.json")])
+    _run(
+        "evaluate",
+        [
+            "evaluate",
+            str(best),
+            str(spacy_dir / "test.spacy"),
+            "--output",
+            str(out / "test-metrics.json"),
+        ],
+    )
 
     dev = json.loads((best / "meta.json").read_text("utf-8"))["performance"]
     test = json.loads((out / "test-metrics.json").read_text("utf-8"))
@@ -54,12 +89,14 @@ def train_baseline(*, corpus: Path, out: Path, steps: int = 600) -> dict:
 
 
 def _run(step: str, args: list[str]) -> None:
-    done = subprocess.run([sys.executable, "-m", "spacy", *args], capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "spacy", *args], capture_output=True, text=True
+    )
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        raise BaselineError(" | ".join(tail) or f"exit code {done.returncode}",
-                            step=step)
+        raise BaselineError(
+            " | ".join(tail) or f"exit code {done.returncode}", step=step
+        )
 
 
 def _report(result: dict, corpus: Path) -> str:
@@ -78,6 +115,7 @@ def _report(result: dict, corpus: Path) -> str:
         "|---|---|---|---|",
     ]
     for label, scores in sorted(result["test_per_label"].items()):
-        lines.append(f"| {label} | {scores['p']:.3f} | {scores['r']:.3f} | "
-                     f"{scores['f']:.3f} |")
+        lines.append(
+            f"| {label} | {scores['p']:.3f} | {scores['r']:.3f} | {scores['f']:.3f} |"
+        )
     return "\n".join(lines) + "\n"

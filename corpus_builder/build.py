@@ -57,9 +57,7 @@ def prepare(config: Config) -> tuple[list[Template], spacy.language.Language]:
     return templates, nlp
 
 
-def generate(
-    config: Config, templates: list[Template], nlp, graph: Graph
-):
+def generate(config: Config, templates: list[Template], nlp, graph: Graph):
     """Yield ``(example, doc)`` for every transaction, rendered, validated, split."""
     plan = assign_splits(templates, config, derive_rng(config.seed, "splits"))
     for split, missing in plan.gaps.items():
@@ -79,8 +77,9 @@ def generate(
         alias_weights=config.alias_weights,
         surface_index=build_surface_index(graph),
     )
-    splits = split_sequence(len(graph.transactions), config.splits,
-                            derive_rng(config.seed, "split-order"))
+    splits = split_sequence(
+        len(graph.transactions), config.splits, derive_rng(config.seed, "split-order")
+    )
     rng = derive_rng(config.seed, "render")
     labels = {label: config.export_label(label) for label in config.labels}
     for index, (txn, split) in enumerate(zip(graph.transactions, splits), start=1):
@@ -93,8 +92,9 @@ def generate(
         if template.language != language:
             ctx = Context(txn, customer, invoices, contract, template.language)
         record = f"ex-{index:07d}"
-        example = render(template, ctx, rng, record=record, labels=labels,
-                         settings=settings)
+        example = render(
+            template, ctx, rng, record=record, labels=labels, settings=settings
+        )
         example = replace(example, split=split)
         doc = example_to_doc(nlp, example)
         check_example(example, doc)
@@ -102,7 +102,10 @@ def generate(
 
 
 def build_corpus(
-    *, config: Config, output: Path, force: bool = False,
+    *,
+    config: Config,
+    output: Path,
+    force: bool = False,
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build the corpus of ``config`` into ``output``, all of it or nothing.
@@ -155,8 +158,9 @@ def _version(package: str) -> str:
         return "unknown"
 
 
-def make_manifest(config: Config, graph: Graph, stats: Stats, tag_names: list[str],
-                  folder: Path) -> dict:
+def make_manifest(
+    config: Config, graph: Graph, stats: Stats, tag_names: list[str], folder: Path
+) -> dict:
     files = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if path.name == PID_FILE:
@@ -184,11 +188,15 @@ def make_manifest(config: Config, graph: Graph, stats: Stats, tag_names: list[st
             "lang": config.spacy_lang,
         },
         "offset_unit": OFFSET_UNIT,
-        "doccano_offset_unit": "utf-16 code units" if config.doccano_utf16 else OFFSET_UNIT,
-        "splits": {"doccano": ["train", "dev", "test"],
-                   "spacy": ["train", "dev", "test"],
-                   "hf": list(SPLIT_NAMES),
-                   "grouping": "template"},
+        "doccano_offset_unit": "utf-16 code units"
+        if config.doccano_utf16
+        else OFFSET_UNIT,
+        "splits": {
+            "doccano": ["train", "dev", "test"],
+            "spacy": ["train", "dev", "test"],
+            "hf": list(SPLIT_NAMES),
+            "grouping": "template",
+        },
         "graph": {
             "customers": len(graph.customers),
             "contracts": len(graph.contracts),

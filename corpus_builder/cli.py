@@ -29,8 +29,9 @@ EXIT_INTERRUPTED = 130
 
 
 def _fail(error: CorpusBuilderError) -> None:
-    err.print(f"[bold red]error[/] {error}", highlight=False, markup=True,
-              soft_wrap=True)
+    err.print(
+        f"[bold red]error[/] {error}", highlight=False, markup=True, soft_wrap=True
+    )
     raise typer.Exit(error.exit_code)
 
 
@@ -41,15 +42,23 @@ def _on_term(signum, frame):  # pragma: no cover - exercised by killing a proces
 @app.command()
 def build(
     config: Optional[Path] = typer.Option(
-        None, "--config", "-c", help="YAML config; keys not given come from the defaults."
+        None,
+        "--config",
+        "-c",
+        help="YAML config; keys not given come from the defaults.",
     ),
     out: Optional[Path] = typer.Option(
         None, "--out", "-o", help="Output folder (default: the config's `output`)."
     ),
-    seed: Optional[int] = typer.Option(None, "--seed", min=0,
-                                       help="Override the config's seed."),
+    seed: Optional[int] = typer.Option(
+        None, "--seed", min=0, help="Override the config's seed."
+    ),
     size: Optional[int] = typer.Option(
-        None, "--size", "-n", min=1, help="Number of narratives (overrides `narratives`)."
+        None,
+        "--size",
+        "-n",
+        min=1,
+        help="Number of narratives (overrides `narratives`).",
     ),
     force: bool = typer.Option(
         False, "--force", help="Replace the contents of a non-empty output folder."
@@ -63,20 +72,29 @@ def build(
         cfg = load_config(config, overrides={"seed": seed, "narratives": size})
         output = out if out is not None else cfg.output
         with Progress(
-            "[progress.description]{task.description}", BarColumn(),
-            MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True,
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
         ) as bar:
             task = bar.add_task("rendering narratives", total=cfg.narratives)
             result = build_corpus(
-                config=cfg, output=output, force=force,
-                progress=lambda done, total: bar.update(task, completed=done,
-                                                        total=total),
+                config=cfg,
+                output=output,
+                force=force,
+                progress=lambda done, total: bar.update(
+                    task, completed=done, total=total
+                ),
             )
     except CorpusBuilderError as error:
         _fail(error)
     except KeyboardInterrupt:
-        err.print("[bold red]interrupted[/]: nothing was written; the output folder "
-                  "is as it was")
+        err.print(
+            "[bold red]interrupted[/]: nothing was written; the output folder "
+            "is as it was"
+        )
         raise typer.Exit(EXIT_INTERRUPTED)
     _print_summary(result)
 
@@ -95,8 +113,16 @@ def _print_summary(result) -> None:
     err.print(table)
 
 
-LABEL_STYLES = ("bold cyan", "bold magenta", "bold yellow", "bold green", "bold blue",
-                "bold red", "bold bright_cyan", "bold bright_magenta")
+LABEL_STYLES = (
+    "bold cyan",
+    "bold magenta",
+    "bold yellow",
+    "bold green",
+    "bold blue",
+    "bold red",
+    "bold bright_cyan",
+    "bold bright_magenta",
+)
 
 
 @app.command()
@@ -113,27 +139,36 @@ def sample(
     from .sample import sample_examples
 
     try:
-        cfg = load_config(config, overrides={"seed": seed,
-                                             "narratives": max(300, count * 30)})
-        examples = sample_examples(config=cfg, count=count, channel=channel,
-                                   language=language)
+        cfg = load_config(
+            config, overrides={"seed": seed, "narratives": max(300, count * 30)}
+        )
+        examples = sample_examples(
+            config=cfg, count=count, channel=channel, language=language
+        )
     except CorpusBuilderError as error:
         _fail(error)
     out = Console()
-    styles = {label: LABEL_STYLES[i % len(LABEL_STYLES)]
-              for i, label in enumerate(cfg.export_labels)}
+    styles = {
+        label: LABEL_STYLES[i % len(LABEL_STYLES)]
+        for i, label in enumerate(cfg.export_labels)
+    }
     for example in examples:
-        out.print(f"[dim]{example.id} · {example.template_id} · {example.channel} · "
-                  f"{example.language} · {example.kind}[/]")
+        out.print(
+            f"[dim]{example.id} · {example.template_id} · {example.channel} · "
+            f"{example.language} · {example.kind}[/]"
+        )
         text = Text(example.text)
         for span in example.spans:
             text.stylize(styles.get(span.label, "bold"), span.start, span.end)
         out.print(text)
         for span in example.spans:
             score = "" if span.score is None else f", similarity {span.score:.2f}"
-            shown = example.text[span.start:span.end].replace("\n", "⏎")
-            out.print(f"  [{styles.get(span.label, 'bold')}]{span.label}[/] {shown!r} → "
-                      f"{span.kb_id} ({span.form}{score})", highlight=False)
+            shown = example.text[span.start : span.end].replace("\n", "⏎")
+            out.print(
+                f"  [{styles.get(span.label, 'bold')}]{span.label}[/] {shown!r} → "
+                f"{span.kb_id} ({span.form}{score})",
+                highlight=False,
+            )
         out.print()
     if not examples:
         err.print("no narratives match; check --channel and --language")

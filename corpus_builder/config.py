@@ -30,9 +30,17 @@ DEFAULT_LABELS = (
 )
 SUPPORTED_LOCALES = ("id_ID", "en_US")
 SPLIT_NAMES = ("train", "validation", "test")
-ALIAS_FORMS = ("legal_name", "legal_form_dropped", "legal_form_moved",
-               "legal_form_variant", "abbreviated", "truncated", "words_split",
-               "words_merged", "acronym")
+ALIAS_FORMS = (
+    "legal_name",
+    "legal_form_dropped",
+    "legal_form_moved",
+    "legal_form_variant",
+    "abbreviated",
+    "truncated",
+    "words_split",
+    "words_merged",
+    "acronym",
+)
 # Mappings whose keys the user chooses; a user's mapping replaces the default one.
 FREE_MAPPINGS = ("locales", "rename", "splits", "aliases", "channels")
 
@@ -88,7 +96,9 @@ class Config:
 
 
 def read_defaults() -> dict[str, Any]:
-    text = resources.files("corpus_builder").joinpath("defaults.yaml").read_text("utf-8")
+    text = (
+        resources.files("corpus_builder").joinpath("defaults.yaml").read_text("utf-8")
+    )
     return yaml.safe_load(text)
 
 
@@ -142,7 +152,9 @@ def _key_lines(node: yaml.Node, where: str, prefix: str = "") -> dict[str, int]:
             if path in lines:
                 raise ConfigError(
                     f"line {key_node.start_mark.line + 1}: the key appears twice; keep "
-                    "one", path=where, key=path,
+                    "one",
+                    path=where,
+                    key=path,
                 )
             lines[path] = key_node.start_mark.line + 1
             lines.update(_key_lines(value_node, where, f"{path}."))
@@ -194,7 +206,10 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
 
 
 def _check_known_keys(
-    user: dict[str, Any], defaults: dict[str, Any], source: str, prefix: str,
+    user: dict[str, Any],
+    defaults: dict[str, Any],
+    source: str,
+    prefix: str,
     lines: dict[str, int],
 ) -> None:
     for key, value in user.items():
@@ -268,21 +283,26 @@ class _Checker:
         out = {}
         for name, weight in value.items():
             if allowed is not None and name not in allowed:
-                raise self.fail(f"{key}.{name}", "unknown name; use one of "
-                                + ", ".join(allowed))
+                raise self.fail(
+                    f"{key}.{name}", "unknown name; use one of " + ", ".join(allowed)
+                )
             ok = isinstance(weight, (int, float)) and not isinstance(weight, bool)
             if not ok or not math.isfinite(weight) or weight < 0:
-                raise self.fail(f"{key}.{name}", f"expected a weight >= 0, got {weight!r}")
+                raise self.fail(
+                    f"{key}.{name}", f"expected a weight >= 0, got {weight!r}"
+                )
             out[str(name)] = float(weight)
         if out and allowed is not None and sum(out.values()) <= 0:
             raise self.fail(key, "at least one weight must be above 0")
         return out
 
     def label(self, key: str, value: Any) -> str:
-        if not isinstance(value, str) or not value or not value.replace("_", "A").isalnum():
-            raise self.fail(
-                key, f"a label is letters, digits and '_', got {value!r}"
-            )
+        if (
+            not isinstance(value, str)
+            or not value
+            or not value.replace("_", "A").isalnum()
+        ):
+            raise self.fail(key, f"a label is letters, digits and '_', got {value!r}")
         return value
 
 
@@ -301,7 +321,9 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
             raise c.fail(f"graph.locales.{name}", f"unsupported locale; use {allowed}")
         ok = isinstance(weight, (int, float)) and not isinstance(weight, bool)
         if not ok or not math.isfinite(weight) or weight < 0:
-            raise c.fail(f"graph.locales.{name}", f"expected a weight >= 0, got {weight!r}")
+            raise c.fail(
+                f"graph.locales.{name}", f"expected a weight >= 0, got {weight!r}"
+            )
     if sum(locales.values()) <= 0:
         raise c.fail("graph.locales", "at least one locale needs a weight above 0")
     start = c.date("graph.start_date", g.get("start_date"))
@@ -324,7 +346,10 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
 
     t = data["transactions"]
     mix = TransactionMix(
-        **{k: c.share(f"transactions.{k}", t.get(k)) for k in TransactionMix.__annotations__}
+        **{
+            k: c.share(f"transactions.{k}", t.get(k))
+            for k in TransactionMix.__annotations__
+        }
     )
     if mix.no_entity + mix.partial + mix.multi + mix.overpaid > 1:
         raise c.fail("transactions", "the shares add up to more than 1")
@@ -351,7 +376,9 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
         raise c.fail("splits", f"expected exactly the keys {', '.join(SPLIT_NAMES)}")
     shares = {name: c.share(f"splits.{name}", splits[name]) for name in SPLIT_NAMES}
     if abs(sum(shares.values()) - 1) > 1e-9:
-        raise c.fail("splits", f"the shares must add up to 1, got {sum(shares.values())}")
+        raise c.fail(
+            "splits", f"the shares must add up to 1, got {sum(shares.values())}"
+        )
     if shares["train"] <= 0:
         raise c.fail("splits.train", "the training split cannot be empty")
 
@@ -371,7 +398,9 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
         raise c.fail("spacy_lang", problem)
     offsets = data.get("doccano_offsets")
     if offsets not in ("code_points", "utf16"):
-        raise c.fail("doccano_offsets", f"expected code_points or utf16, got {offsets!r}")
+        raise c.fail(
+            "doccano_offsets", f"expected code_points or utf16, got {offsets!r}"
+        )
     templates = data.get("templates")
     if templates is not None and not isinstance(templates, str):
         raise c.fail("templates", f"expected a folder path or null, got {templates!r}")
@@ -413,8 +442,10 @@ def spacy_language_problem(lang: Any) -> str | None:
     try:
         spacy.blank(lang)
     except ImportError as exc:
-        return (f"spaCy's {lang!r} tokenizer needs a package that is not installed "
-                f"({str(exc).splitlines()[0]}); install it or use 'id' or 'en'")
+        return (
+            f"spaCy's {lang!r} tokenizer needs a package that is not installed "
+            f"({str(exc).splitlines()[0]}); install it or use 'id' or 'en'"
+        )
     return None
 
 

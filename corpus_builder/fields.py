@@ -40,7 +40,9 @@ class Field:
     canonical: Callable[[Context], str] | None = None
 
 
-def _invoice(index: int) -> Callable[[Context, str | None, random.Random], list[Surface]]:
+def _invoice(
+    index: int,
+) -> Callable[[Context, str | None, random.Random], list[Surface]]:
     def forms(ctx: Context, option: str | None, rng: random.Random) -> list[Surface]:
         inv = ctx.invoices[index]
         if option in ("digits", "digits_short"):
@@ -168,54 +170,161 @@ def _customer_id(ctx: Context) -> str:
 
 
 _INVOICE_OPTIONS = tuple(
-    s.form for s in variants.invoice_forms("MFG", 2024, 1, "ID")
+    s.form
+    for s in variants.invoice_forms("MFG", 2024, 1, "ID")
     + variants.invoice_number_forms(1)
 )
-_DATE_OPTIONS = ("dmy_slash", "d_mon_yyyy", "iso", "dmy_dash_short",
-                 "d_mon_yyyy_title", "dmy_dash", "mdy_slash", "mon_d_yyyy", "yymmdd",
-                 "ddmmyy", "mon_yyyy")
+_DATE_OPTIONS = (
+    "dmy_slash",
+    "d_mon_yyyy",
+    "iso",
+    "dmy_dash_short",
+    "d_mon_yyyy_title",
+    "dmy_dash",
+    "mdy_slash",
+    "mon_d_yyyy",
+    "yymmdd",
+    "ddmmyy",
+    "mon_yyyy",
+)
 
 FIELDS: dict[str, Field] = {
     f.name: f
     for f in (
-        Field("customer", "CUSTOMER", "business",
-              ("legal_name", "legal_form_dropped", "legal_form_moved",
-               "legal_form_variant", "abbreviated", "truncated", "words_split",
-               "words_merged", "acronym"),
-              _customer, _customer_id, lambda ctx: ctx.customer.legal_name),
-        Field("invoice", "INVOICE", "business", _INVOICE_OPTIONS, _invoice(0),
-              _invoice_id(0), _invoice_id(0)),
-        Field("invoice2", "INVOICE", "multi", _INVOICE_OPTIONS, _invoice(1),
-              _invoice_id(1), _invoice_id(1)),
-        Field("invoice3", "INVOICE", "multi3", _INVOICE_OPTIONS, _invoice(2),
-              _invoice_id(2), _invoice_id(2)),
-        Field("contract", "CONTRACT", "business",
-              ("canonical", "separator_space", "separators_dropped",
-               "separator_slash", "prefix_spelled"),
-              _contract, lambda ctx: ctx.contract.contract_id,
-              lambda ctx: ctx.contract.contract_id),
-        Field("po", "PURCHASE_ORDER", "po",
-              ("canonical", "separator_space", "separator_dropped", "prefix_spelled",
-               "prefix_added", "prefix_hyphen"),
-              _po, lambda ctx: ctx.invoices[0].po_number,
-              lambda ctx: ctx.invoices[0].po_number),
-        Field("amount", "AMOUNT", "any",
-              ("comma_grouped", "dot_grouped", "dot_grouped_no_decimals", "plain",
-               "comma_decimal"),
-              _amount, _txn_id),
-        Field("currency", "CURRENCY", "any", ("iso_code", "symbol"), _currency,
-              _txn_id),
-        Field("date", "DATE", "any", _DATE_OPTIONS,
-              _date_of(lambda ctx: ctx.txn.value_date), _txn_id),
-        Field("invoice_date", "DATE", "business", _DATE_OPTIONS,
-              _date_of(lambda ctx: ctx.invoices[0].issue_date), _first_invoice_id),
-        Field("due_date", "DATE", "business", _DATE_OPTIONS,
-              _date_of(lambda ctx: ctx.invoices[0].due_date), _first_invoice_id),
-        Field("period", "DATE", "business", ("mon_yyyy", "mm_yyyy", "mon_yy"), _period,
-              _first_invoice_id),
-        Field("account", "ACCOUNT", "business",
-              ("plain", "grouped", "iban_electronic", "iban_print"), _account,
-              _customer_id),
+        Field(
+            "customer",
+            "CUSTOMER",
+            "business",
+            (
+                "legal_name",
+                "legal_form_dropped",
+                "legal_form_moved",
+                "legal_form_variant",
+                "abbreviated",
+                "truncated",
+                "words_split",
+                "words_merged",
+                "acronym",
+            ),
+            _customer,
+            _customer_id,
+            lambda ctx: ctx.customer.legal_name,
+        ),
+        Field(
+            "invoice",
+            "INVOICE",
+            "business",
+            _INVOICE_OPTIONS,
+            _invoice(0),
+            _invoice_id(0),
+            _invoice_id(0),
+        ),
+        Field(
+            "invoice2",
+            "INVOICE",
+            "multi",
+            _INVOICE_OPTIONS,
+            _invoice(1),
+            _invoice_id(1),
+            _invoice_id(1),
+        ),
+        Field(
+            "invoice3",
+            "INVOICE",
+            "multi3",
+            _INVOICE_OPTIONS,
+            _invoice(2),
+            _invoice_id(2),
+            _invoice_id(2),
+        ),
+        Field(
+            "contract",
+            "CONTRACT",
+            "business",
+            (
+                "canonical",
+                "separator_space",
+                "separators_dropped",
+                "separator_slash",
+                "prefix_spelled",
+            ),
+            _contract,
+            lambda ctx: ctx.contract.contract_id,
+            lambda ctx: ctx.contract.contract_id,
+        ),
+        Field(
+            "po",
+            "PURCHASE_ORDER",
+            "po",
+            (
+                "canonical",
+                "separator_space",
+                "separator_dropped",
+                "prefix_spelled",
+                "prefix_added",
+                "prefix_hyphen",
+            ),
+            _po,
+            lambda ctx: ctx.invoices[0].po_number,
+            lambda ctx: ctx.invoices[0].po_number,
+        ),
+        Field(
+            "amount",
+            "AMOUNT",
+            "any",
+            (
+                "comma_grouped",
+                "dot_grouped",
+                "dot_grouped_no_decimals",
+                "plain",
+                "comma_decimal",
+            ),
+            _amount,
+            _txn_id,
+        ),
+        Field(
+            "currency", "CURRENCY", "any", ("iso_code", "symbol"), _currency, _txn_id
+        ),
+        Field(
+            "date",
+            "DATE",
+            "any",
+            _DATE_OPTIONS,
+            _date_of(lambda ctx: ctx.txn.value_date),
+            _txn_id,
+        ),
+        Field(
+            "invoice_date",
+            "DATE",
+            "business",
+            _DATE_OPTIONS,
+            _date_of(lambda ctx: ctx.invoices[0].issue_date),
+            _first_invoice_id,
+        ),
+        Field(
+            "due_date",
+            "DATE",
+            "business",
+            _DATE_OPTIONS,
+            _date_of(lambda ctx: ctx.invoices[0].due_date),
+            _first_invoice_id,
+        ),
+        Field(
+            "period",
+            "DATE",
+            "business",
+            ("mon_yyyy", "mm_yyyy", "mon_yy"),
+            _period,
+            _first_invoice_id,
+        ),
+        Field(
+            "account",
+            "ACCOUNT",
+            "business",
+            ("plain", "grouped", "iban_electronic", "iban_print"),
+            _account,
+            _customer_id,
+        ),
         Field("ref", None, "any", (), _ref),
         Field("trace", None, "any", (), _trace),
         Field("bank", None, "any", (), _bank),
@@ -248,7 +357,9 @@ def build_surface_index(graph) -> dict[str, frozenset[str]]:
             add(alias.text, customer.customer_id)
     for invoice in graph.invoices.values():
         country = graph.customers[invoice.customer_id].country
-        forms = variants.invoice_forms(invoice.series, invoice.year, invoice.seq, country)
+        forms = variants.invoice_forms(
+            invoice.series, invoice.year, invoice.seq, country
+        )
         for form in forms + variants.invoice_number_forms(invoice.seq):
             add(form.text, invoice.invoice_number)
     for contract in graph.contracts.values():

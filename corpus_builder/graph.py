@@ -19,7 +19,7 @@ from faker import Faker
 from . import locales
 from .config import Config
 from .errors import GraphError
-from .variants import Surface, with_legal_form, customer_aliases, iban
+from .variants import Surface, customer_aliases, iban, with_legal_form
 
 BUSINESS_KINDS = ("full", "partial", "multi", "overpaid")
 NO_ENTITY_KINDS = ("fee", "interest", "tax", "cash")
@@ -141,32 +141,38 @@ def plan_size(config: Config) -> GraphSize:
     full = n - no_entity - partial - multi - overpaid
     needed = full + overpaid + math.ceil(partial / 2) + multi * 3
     g = config.graph
-    invoices = g.invoices if g.invoices is not None else max(4, math.ceil(needed * 1.05))
+    invoices = (
+        g.invoices if g.invoices is not None else max(4, math.ceil(needed * 1.05))
+    )
     if invoices < needed:
         raise GraphError(
             f"graph.invoices is {invoices}, but {n} narratives with this transaction "
             f"mix settle up to {needed} invoices; raise graph.invoices to {needed} or "
             "set it to auto"
         )
-    contracts = g.contracts if g.contracts is not None else max(2, math.ceil(invoices / 6))
-    customers = g.customers if g.customers is not None else max(
-        2, math.ceil(contracts / 2.5)
+    contracts = (
+        g.contracts if g.contracts is not None else max(2, math.ceil(invoices / 6))
+    )
+    customers = (
+        g.customers if g.customers is not None else max(2, math.ceil(contracts / 2.5))
     )
     if customers > contracts:
         raise GraphError(
-            f"graph.customers ({customers}) is more than graph.contracts ({contracts}); "
+            f"graph.customers ({customers}) is more than graph.contracts "
+            f"({contracts}); "
             "every customer needs a contract: raise graph.contracts or lower "
             "graph.customers"
         )
     pos = g.purchase_orders
     if pos is None:
         pos = math.ceil(contracts * 0.8)
-    return GraphSize(customers, contracts, pos, invoices, no_entity, partial, multi,
-                     overpaid, full)
+    return GraphSize(
+        customers, contracts, pos, invoices, no_entity, partial, multi, overpaid, full
+    )
 
 
 def build_graph(config: Config, rng: random.Random) -> Graph:
-    """Make the whole graph for ``config``. Same config and generator state, same graph."""
+    """The whole graph for ``config``; same config and generator state, same graph."""
     size = plan_size(config)
     graph = Graph()
     fakers = {}
@@ -188,7 +194,11 @@ def build_graph(config: Config, rng: random.Random) -> Graph:
 
 
 def _add_customers(
-    graph: Graph, count: int, config: Config, fakers: dict[str, Faker], rng: random.Random
+    graph: Graph,
+    count: int,
+    config: Config,
+    fakers: dict[str, Faker],
+    rng: random.Random,
 ) -> None:
     names = list(config.graph.locales)
     weights = [config.graph.locales[name] for name in names]
@@ -237,7 +247,8 @@ def _add_customers(
     graph.ambiguous_aliases = dict(sorted(ambiguous.items()))
     for customer in built:
         kept = tuple(
-            a for a in customer.aliases
+            a
+            for a in customer.aliases
             if a.text.upper() not in ambiguous or a.form == "legal_name"
         )
         graph.customers[customer.customer_id] = _replace(customer, aliases=kept)
@@ -298,7 +309,9 @@ def _billing_capacity(graph: Graph) -> int:
     return total
 
 
-def _add_contracts(graph: Graph, count: int, config: Config, rng: random.Random) -> None:
+def _add_contracts(
+    graph: Graph, count: int, config: Config, rng: random.Random
+) -> None:
     customer_ids = list(graph.customers)
     window_start, window_end = config.graph.start_date, config.graph.end_date
     span_days = (window_end - window_start).days
@@ -348,13 +361,14 @@ def _add_purchase_orders(graph: Graph, count: int, rng: random.Random) -> None:
                 break
         used.add(number)
         graph.purchase_orders[number] = PurchaseOrder(
-            po_number=number, customer_id=contract.customer_id,
+            po_number=number,
+            customer_id=contract.customer_id,
             contract_id=contract.contract_id,
         )
 
 
 def billing_dates(contract: Contract, rng: random.Random) -> list[dt.date]:
-    """The issue dates the contract's billing schedule allows, all inside the contract."""
+    """The issue dates the contract's billing schedule allows, all inside it."""
     if contract.billing_schedule == "milestone":
         days = (contract.end_date - contract.start_date).days
         count = min(days, rng.randint(3, 6))
@@ -378,7 +392,8 @@ def _add_invoices(graph: Graph, count: int, config: Config, rng: random.Random) 
             slots.append((contract, day))
     if len(slots) < count:
         raise GraphError(
-            f"{len(graph.contracts)} contracts allow only {len(slots)} invoices on their "
+            f"{len(graph.contracts)} contracts allow only {len(slots)} invoices on "
+            "their "
             f"billing schedules, and {count} are needed; raise graph.contracts or set "
             "it to auto"
         )
@@ -446,7 +461,8 @@ def _add_transactions(graph: Graph, size: GraphSize, rng: random.Random) -> None
             if not pool_keys:
                 raise GraphError(
                     "too few customers with two open invoices for the multi-invoice "
-                    "payments asked for; lower transactions.multi or raise graph.invoices"
+                    "payments asked for; lower transactions.multi or raise "
+                    "graph.invoices"
                 )
             continue
         group = free[: rng.randint(2, min(3, len(free)))]
@@ -477,8 +493,18 @@ def _add_transactions(graph: Graph, size: GraphSize, rng: random.Random) -> None
             day = latest_issue
             for part, share in enumerate(shares, start=1):
                 day = day + dt.timedelta(days=rng.randint(1, 30))
-                rows.append((day, kind, share, first.currency, first.customer_id,
-                             ((first.invoice_number, share),), part, parts))
+                rows.append(
+                    (
+                        day,
+                        kind,
+                        share,
+                        first.currency,
+                        first.customer_id,
+                        ((first.invoice_number, share),),
+                        part,
+                        parts,
+                    )
+                )
             continue
         day = latest_issue + dt.timedelta(days=rng.randint(1, 75))
         amount = total
@@ -488,7 +514,9 @@ def _add_transactions(graph: Graph, size: GraphSize, rng: random.Random) -> None
                 extra = max(100, extra // 100 * 100)
             amount = total + extra
         applied = tuple((i.invoice_number, i.amount_cents) for i in group)
-        rows.append((day, kind, amount, first.currency, first.customer_id, applied, 0, 0))
+        rows.append(
+            (day, kind, amount, first.currency, first.customer_id, applied, 0, 0)
+        )
 
     start = min(c.start_date for c in graph.contracts.values())
     end = max(r[0] for r in rows) if rows else start + dt.timedelta(days=365)
@@ -506,10 +534,16 @@ def _add_transactions(graph: Graph, size: GraphSize, rng: random.Random) -> None
         direction = "DB" if kind in ("fee", "tax", "cash") else "CR"
         graph.transactions.append(
             Transaction(
-                txn_id=txn_id, kind=kind, value_date=day, amount_cents=amount,
-                currency=currency, direction=direction, customer_id=customer_id,
+                txn_id=txn_id,
+                kind=kind,
+                value_date=day,
+                amount_cents=amount,
+                currency=currency,
+                direction=direction,
+                customer_id=customer_id,
                 invoice_numbers=tuple(number for number, _ in applied),
-                part=part, parts=parts,
+                part=part,
+                parts=parts,
             )
         )
         for number, cents in applied:
@@ -538,8 +572,12 @@ def _partial_shares(
 
 def _no_entity_amount(kind: str, currency: str, rng: random.Random) -> int:
     scale = 15_000 if currency == "IDR" else 1
-    low, high = {"fee": (5, 50), "interest": (10, 900), "tax": (2, 180),
-                 "cash": (50, 2000)}[kind]
+    low, high = {
+        "fee": (5, 50),
+        "interest": (10, 900),
+        "tax": (2, 180),
+        "cash": (50, 2000),
+    }[kind]
     cents = rng.randrange(low * 100, high * 100) * scale
     if currency == "IDR":
         cents = cents // 10_000 * 10_000
@@ -562,55 +600,72 @@ def check_graph(graph: Graph) -> None:
     for po in graph.purchase_orders.values():
         contract = graph.contracts.get(po.contract_id)
         if contract is None or contract.customer_id != po.customer_id:
-            raise GraphError("contract missing or of another customer", record=po.po_number)
+            raise GraphError(
+                "contract missing or of another customer", record=po.po_number
+            )
     for invoice in graph.invoices.values():
         contract = graph.contracts.get(invoice.contract_id)
         record = invoice.invoice_number
         if contract is None:
             raise GraphError("its contract does not exist", record=record)
         if invoice.customer_id != contract.customer_id:
-            raise GraphError("its customer is not its contract's customer", record=record)
+            raise GraphError(
+                "its customer is not its contract's customer", record=record
+            )
         if invoice.currency != contract.currency:
-            raise GraphError("its currency is not its contract's currency", record=record)
+            raise GraphError(
+                "its currency is not its contract's currency", record=record
+            )
         if not contract.start_date <= invoice.issue_date <= contract.end_date:
             raise GraphError("issued outside its contract's dates", record=record)
         if invoice.po_number is not None:
             po = graph.purchase_orders.get(invoice.po_number)
             if po is None or po.contract_id != invoice.contract_id:
-                raise GraphError("its purchase order is missing or of another contract",
-                                 record=record)
+                raise GraphError(
+                    "its purchase order is missing or of another contract",
+                    record=record,
+                )
     paid: dict[str, int] = defaultdict(int)
     txns = {txn.txn_id: txn for txn in graph.transactions}
     for settlement in graph.settlements:
         txn = txns.get(settlement.txn_id)
         invoice = graph.invoices.get(settlement.invoice_number)
         if txn is None or invoice is None:
-            raise GraphError("settlement links a missing record",
-                             record=f"{settlement.txn_id}->{settlement.invoice_number}")
+            raise GraphError(
+                "settlement links a missing record",
+                record=f"{settlement.txn_id}->{settlement.invoice_number}",
+            )
         if txn.value_date <= invoice.issue_date:
-            raise GraphError(f"pays {invoice.invoice_number} before it was issued",
-                             record=txn.txn_id)
+            raise GraphError(
+                f"pays {invoice.invoice_number} before it was issued", record=txn.txn_id
+            )
         if txn.customer_id != invoice.customer_id or txn.currency != invoice.currency:
-            raise GraphError(f"customer or currency differs from {invoice.invoice_number}",
-                             record=txn.txn_id)
+            raise GraphError(
+                f"customer or currency differs from {invoice.invoice_number}",
+                record=txn.txn_id,
+            )
         paid[settlement.invoice_number] += settlement.applied_cents
     for number, cents in paid.items():
         if cents > graph.invoices[number].amount_cents:
             raise GraphError("settled for more than its amount", record=number)
     for record in (*graph.invoices.values(), *graph.transactions):
         if record.currency == "IDR" and record.amount_cents % 100:
-            raise GraphError("a rupiah amount with cents",
-                             record=getattr(record, "txn_id", None)
-                             or getattr(record, "invoice_number", None))
+            raise GraphError(
+                "a rupiah amount with cents",
+                record=getattr(record, "txn_id", None)
+                or getattr(record, "invoice_number", None),
+            )
     for txn in graph.transactions:
         settles = bool(txn.invoice_numbers)
         if txn.kind in NO_ENTITY_KINDS and (settles or txn.customer_id is not None):
-            raise GraphError("settles nothing but carries a business entity",
-                             record=txn.txn_id)
+            raise GraphError(
+                "settles nothing but carries a business entity", record=txn.txn_id
+            )
         if txn.kind in BUSINESS_KINDS and not settles:
             raise GraphError("a payment that settles no invoice", record=txn.txn_id)
         if txn.kind == "overpaid":
             total = sum(graph.invoices[n].amount_cents for n in txn.invoice_numbers)
             if txn.amount_cents <= total:
-                raise GraphError("declared over-paid but pays no more than asked",
-                                 record=txn.txn_id)
+                raise GraphError(
+                    "declared over-paid but pays no more than asked", record=txn.txn_id
+                )

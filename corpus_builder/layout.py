@@ -19,7 +19,9 @@ from dataclasses import replace
 from .example import Span
 
 
-def wrap(text: str, spans: tuple[Span, ...], width: int) -> tuple[str, tuple[Span, ...]]:
+def wrap(
+    text: str, spans: tuple[Span, ...], width: int
+) -> tuple[str, tuple[Span, ...]]:
     """Break ``text`` into lines of at most ``width`` characters."""
     if width <= 0 or len(text) <= width:
         return text, spans
@@ -51,8 +53,14 @@ def wrap(text: str, spans: tuple[Span, ...], width: int) -> tuple[str, tuple[Spa
         surface = span.surface or text[span.start : span.end]
         for cut in reversed(inside):
             surface = surface[:cut] + "\n" + surface[cut:]
-        mapped.append(replace(span, start=shift_start(span.start),
-                              end=shift_end(span.end), surface=surface))
+        mapped.append(
+            replace(
+                span,
+                start=shift_start(span.start),
+                end=shift_end(span.end),
+                surface=surface,
+            )
+        )
     return "\n".join(lines), tuple(mapped)
 
 
@@ -72,8 +80,14 @@ def truncate(
         if not rest:
             dropped.append(span)
             continue
-        kept.append(replace(span, end=span.start + len(rest), surface=rest,
-                            form=f"{span.form}+truncated"))
+        kept.append(
+            replace(
+                span,
+                end=span.start + len(rest),
+                surface=rest,
+                form=f"{span.form}+truncated",
+            )
+        )
     return cut, tuple(kept), dropped
 
 

@@ -9,14 +9,48 @@ from __future__ import annotations
 import random
 
 OCR_CONFUSIONS = {
-    "O": "0", "0": "O", "I": "1", "1": "I", "S": "5", "5": "S", "B": "8", "8": "B",
-    "Z": "2", "2": "Z", "G": "6", "6": "G", "l": "1", "o": "0",
+    "O": "0",
+    "0": "O",
+    "I": "1",
+    "1": "I",
+    "S": "5",
+    "5": "S",
+    "B": "8",
+    "8": "B",
+    "Z": "2",
+    "2": "Z",
+    "G": "6",
+    "6": "G",
+    "l": "1",
+    "o": "0",
 }
 KEYBOARD_NEIGHBOURS = {
-    "A": "SQ", "B": "VN", "C": "XV", "D": "SF", "E": "WR", "F": "DG", "G": "FH",
-    "H": "GJ", "I": "UO", "J": "HK", "K": "JL", "L": "K", "M": "N", "N": "BM",
-    "O": "IP", "P": "O", "Q": "W", "R": "ET", "S": "AD", "T": "RY", "U": "YI",
-    "V": "CB", "W": "QE", "X": "ZC", "Y": "TU", "Z": "X",
+    "A": "SQ",
+    "B": "VN",
+    "C": "XV",
+    "D": "SF",
+    "E": "WR",
+    "F": "DG",
+    "G": "FH",
+    "H": "GJ",
+    "I": "UO",
+    "J": "HK",
+    "K": "JL",
+    "L": "K",
+    "M": "N",
+    "N": "BM",
+    "O": "IP",
+    "P": "O",
+    "Q": "W",
+    "R": "ET",
+    "S": "AD",
+    "T": "RY",
+    "U": "YI",
+    "V": "CB",
+    "W": "QE",
+    "X": "ZC",
+    "Y": "TU",
+    "Z": "X",
 }
 
 
@@ -51,16 +85,30 @@ def ocr(text: str, rng: random.Random) -> str:
     return text[:i] + OCR_CONFUSIONS[text[i]] + text[i + 1 :]
 
 
-CONFUSER_SHAPES = ("REF {n12}", "TRN {n10}", "SEQ {n8}", "BATCH {y}-{n4}", "FT{y2}{n3}{L4}",
-                   "NO.URUT {n6}", "KODE {L2}{n6}", "AUTH {n6}", "ID TRX {n12}")
+CONFUSER_SHAPES = (
+    "REF {n12}",
+    "TRN {n10}",
+    "SEQ {n8}",
+    "BATCH {y}-{n4}",
+    "FT{y2}{n3}{L4}",
+    "NO.URUT {n6}",
+    "KODE {L2}{n6}",
+    "AUTH {n6}",
+    "ID TRX {n12}",
+)
 
 
 def confuser(rng: random.Random) -> str:
     """A bank reference that looks like an identifier but names no entity."""
     shape = rng.choice(CONFUSER_SHAPES)
-    values = {f"n{k}": "".join(rng.choice("0123456789") for _ in range(k))
-              for k in (3, 4, 6, 8, 10, 12)}
-    values.update(y=str(rng.randrange(2019, 2026)), y2=f"{rng.randrange(19, 26)}",
-                  L2="".join(rng.choice("ABCDEFGHKLMNPRSTUVWXZ") for _ in range(2)),
-                  L4="".join(rng.choice("ABCDEFGHKLMNPRSTUVWXZ") for _ in range(4)))
+    values = {
+        f"n{k}": "".join(rng.choice("0123456789") for _ in range(k))
+        for k in (3, 4, 6, 8, 10, 12)
+    }
+    values.update(
+        y=str(rng.randrange(2019, 2026)),
+        y2=f"{rng.randrange(19, 26)}",
+        L2="".join(rng.choice("ABCDEFGHKLMNPRSTUVWXZ") for _ in range(2)),
+        L4="".join(rng.choice("ABCDEFGHKLMNPRSTUVWXZ") for _ in range(4)),
+    )
     return shape.format(**values)

@@ -8,8 +8,8 @@ are carried over into the new export.
 from __future__ import annotations
 
 import ctypes
-import json
 import ctypes.util
+import json
 import os
 import shutil
 import tempfile
@@ -25,7 +25,9 @@ PID_FILE = ".build-pid"
 def check_output(output: Path, *, force: bool) -> None:
     """Raise OutputError unless ``output`` may be written (before any work is done)."""
     if output.exists() and not output.is_dir():
-        raise OutputError("exists and is not a folder; choose another --out", path=str(output))
+        raise OutputError(
+            "exists and is not a folder; choose another --out", path=str(output)
+        )
     if output.is_dir() and _content(output):
         if not force:
             raise OutputError(
@@ -42,7 +44,9 @@ def check_output(output: Path, *, force: bool) -> None:
             )
     parent = output.resolve().parent
     if not parent.is_dir():
-        raise OutputError(f"its parent folder {parent} does not exist", path=str(output))
+        raise OutputError(
+            f"its parent folder {parent} does not exist", path=str(output)
+        )
     try:
         Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent)).rmdir()
     except OSError as exc:
@@ -59,19 +63,22 @@ def is_export(folder: Path) -> bool:
         manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(manifest, dict) and \
-        manifest.get("tool", {}).get("name") == "corpus-builder"
+    return (
+        isinstance(manifest, dict)
+        and manifest.get("tool", {}).get("name") == "corpus-builder"
+    )
 
 
 def make_staging(output: Path) -> Path:
-    """A new hidden folder beside ``output``; stale ones of killed builds are removed."""
+    """A new hidden folder beside ``output``; removes those of killed builds."""
     parent = output.resolve().parent
     remove_stale_staging(parent)
     try:
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
     except OSError as exc:
-        raise OutputError(f"cannot create a folder beside it ({exc.strerror})",
-                          path=str(output)) from None
+        raise OutputError(
+            f"cannot create a folder beside it ({exc.strerror})", path=str(output)
+        ) from None
     (staging / PID_FILE).write_text(str(os.getpid()))
     # mkdtemp makes a private folder; the export gets the usual permissions.
     umask = os.umask(0)
@@ -142,5 +149,7 @@ def _exchange(a: Path, b: Path) -> bool:
     except (OSError, AttributeError):
         return False
     at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    result = renameat2(
+        at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange
+    )
     return result == 0

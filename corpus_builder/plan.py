@@ -65,9 +65,7 @@ def assign_splits(
     all_keys = set().union(*(_keys(t, labels) for t in pool))
     assignment: dict[str, str] = {}
     small = [s for s in ("test", "validation") if config.splits[s] > 0]
-    target_count = {
-        s: max(1, round(len(pool) * config.splits[s])) for s in small
-    }
+    target_count = {s: max(1, round(len(pool) * config.splits[s])) for s in small}
     for split in small:
         covered: set[str] = set()
         chosen = 0
@@ -108,9 +106,7 @@ def assign_splits(
 
 def _spare(template: Template, free: list[Template], labels: set[str]) -> bool:
     """True if the templates left for training still cover what this one covers."""
-    others = set().union(
-        *(_keys(t, labels) for t in free if t.id != template.id)
-    )
+    others = set().union(*(_keys(t, labels) for t in free if t.id != template.id))
     return _keys(template, labels) <= others
 
 
@@ -119,7 +115,7 @@ def split_sequence(n: int, shares: dict[str, float], rng: random.Random) -> list
     raw = {s: n * shares[s] for s in SPLIT_NAMES}
     counts = {s: int(raw[s]) for s in SPLIT_NAMES}
     rest = n - sum(counts.values())
-    for s in sorted(SPLIT_NAMES, key=lambda s: (raw[s] - counts[s]), reverse=True)[:rest]:
+    for s in sorted(SPLIT_NAMES, key=lambda s: raw[s] - counts[s], reverse=True)[:rest]:
         counts[s] += 1
     sequence = [s for s in SPLIT_NAMES for _ in range(counts[s])]
     rng.shuffle(sequence)
@@ -129,8 +125,12 @@ def split_sequence(n: int, shares: dict[str, float], rng: random.Random) -> list
 class TemplateChooser:
     """Picks a template of one split for one transaction context."""
 
-    def __init__(self, templates: list[Template], plan: SplitPlan,
-                 channel_weights: dict[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        templates: list[Template],
+        plan: SplitPlan,
+        channel_weights: dict[str, float] | None = None,
+    ) -> None:
         self._channel_weights = channel_weights or {}
         self._by_split_kind: dict[tuple[str, str], list[Template]] = defaultdict(list)
         for template in templates:
@@ -142,7 +142,8 @@ class TemplateChooser:
         provides = context_provides(ctx)
         currency = ctx.txn.currency
         candidates = [
-            t for t in self._by_split_kind[(split, kind)]
+            t
+            for t in self._by_split_kind[(split, kind)]
             if t.needs <= provides and (not t.currencies or currency in t.currencies)
         ]
         if not candidates:
@@ -152,11 +153,17 @@ class TemplateChooser:
                 "`currencies` limit or {PURCHASE_ORDER:po} slot, or give this split a "
                 "larger share"
             )
-        language = ctx.customer.language if ctx.customer else (
-            "id" if currency == "IDR" else "en"
+        language = (
+            ctx.customer.language
+            if ctx.customer
+            else ("id" if currency == "IDR" else "en")
         )
-        weights = [t.weight * (3.0 if t.language == language else 1.0)
-                   * self._channel_weights.get(t.channel, 1.0) for t in candidates]
+        weights = [
+            t.weight
+            * (3.0 if t.language == language else 1.0)
+            * self._channel_weights.get(t.channel, 1.0)
+            for t in candidates
+        ]
         if sum(weights) <= 0:
             raise PlanError(
                 f"every template that can tell a {kind} transaction in the {split} "

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import replace
+
 from spacy.language import Language
 
 from .errors import SpanInvariantError, TemplateError
 from .example import Example
-from .fields import FIELDS, Context
+from .fields import Context
 from .graph import Contract, Customer, Invoice, Transaction
+from .locales import INVOICE_SERIES
 from .render import Piece, assemble, last_word, leading_word, slot_family
 from .templates import (
     BUSINESS_TEMPLATE_KINDS,
@@ -27,16 +29,22 @@ from .templates import (
     resolve_choices,
 )
 from .validate import check_example
-from .locales import INVOICE_SERIES
 from .variants import customer_aliases, iban, with_legal_form
 
 
 def _customer(cid, core, form, split_core, locale, currency, account) -> Customer:
     legal = with_legal_form(" ".join(core), form)
     return Customer(
-        customer_id=cid, legal_name=legal, core_words=core, legal_form=form,
-        split_core=split_core, locale=locale, country=locale[-2:], currency=currency,
-        industry="probe", account=account,
+        customer_id=cid,
+        legal_name=legal,
+        core_words=core,
+        legal_form=form,
+        split_core=split_core,
+        locale=locale,
+        country=locale[-2:],
+        currency=currency,
+        industry="probe",
+        account=account,
         aliases=tuple(customer_aliases(legal, core, form, split_core)),
     )
 
@@ -44,31 +52,67 @@ def _customer(cid, core, form, split_core, locale, currency, account) -> Custome
 def probe_contexts(kind: str, language: str) -> list[Context]:
     """Fixed contexts covering each currency style and customer name style."""
     customers = [
-        _customer("CUS-00001", ("Sinar", "Bahari"), "PT", (), "id_ID", "IDR",
-                  "0123456789"),
-        _customer("CUS-00002", ("Alphabridge", "Solutions"), "LLC",
-                  ("Alpha", "Bridge", "Solutions"), "en_US", "USD", "123456789012"),
-        _customer("CUS-00003", ("Meyer", "Logistics"), "Inc.", (), "en_US", "EUR",
-                  iban("DE", "500105175407324931")),
+        _customer(
+            "CUS-00001", ("Sinar", "Bahari"), "PT", (), "id_ID", "IDR", "0123456789"
+        ),
+        _customer(
+            "CUS-00002",
+            ("Alphabridge", "Solutions"),
+            "LLC",
+            ("Alpha", "Bridge", "Solutions"),
+            "en_US",
+            "USD",
+            "123456789012",
+        ),
+        _customer(
+            "CUS-00003",
+            ("Meyer", "Logistics"),
+            "Inc.",
+            (),
+            "en_US",
+            "EUR",
+            iban("DE", "500105175407324931"),
+        ),
     ]
     contexts = []
     for index, customer in enumerate(customers):
         day = dt.date(2024, 2, 28)
-        contract = Contract(f"CNT-2024-{index + 587}", customer.customer_id, 2024,
-                            index + 587, customer.currency, "monthly",
-                            dt.date(2024, 1, 1), dt.date(2024, 12, 31), 30)
+        contract = Contract(
+            f"CNT-2024-{index + 587}",
+            customer.customer_id,
+            2024,
+            index + 587,
+            customer.currency,
+            "monthly",
+            dt.date(2024, 1, 1),
+            dt.date(2024, 12, 31),
+            30,
+        )
         po = "PO-55810" if index != 1 else "4500123987"
         invoices = tuple(
-            Invoice(f"MFG-INV-{157 + k:06d}", "MFG", 2024, 157 + k,
-                    contract.contract_id, customer.customer_id, po, day,
-                    day + dt.timedelta(days=30), 397985 + k * 1_250_000_000,
-                    customer.currency)
+            Invoice(
+                f"MFG-INV-{157 + k:06d}",
+                "MFG",
+                2024,
+                157 + k,
+                contract.contract_id,
+                customer.customer_id,
+                po,
+                day,
+                day + dt.timedelta(days=30),
+                397985 + k * 1_250_000_000,
+                customer.currency,
+            )
             for k in range(3)
         )
         business = kind in BUSINESS_TEMPLATE_KINDS
         txn = Transaction(
-            "TXN-0000001", kind if business else kind, dt.date(2024, 3, 12),
-            invoices[0].amount_cents, customer.currency, "CR",
+            "TXN-0000001",
+            kind if business else kind,
+            dt.date(2024, 3, 12),
+            invoices[0].amount_cents,
+            customer.currency,
+            "CR",
             customer.customer_id if business else None,
             tuple(i.invoice_number for i in invoices) if business else (),
         )
@@ -110,8 +154,9 @@ _CHECKED: dict[tuple[Template, str], int] = {}
 
 def _check_rendering(template: Template, pieces: list[Piece], nlp: Language) -> None:
     try:
-        text, spans = assemble(pieces, case=template.case, record="probe",
-                               template_id=template.id)
+        text, spans = assemble(
+            pieces, case=template.case, record="probe", template_id=template.id
+        )
         check_example(Example("probe", text, spans, template.id), nlp.make_doc(text))
     except SpanInvariantError as err:
         slot = next((s for s in template.slots if s.name == err.slot), None)
@@ -155,7 +200,9 @@ def check_prefixes(template: Template, parts: tuple[Literal | Slot, ...]) -> Non
                     f"it (e.g. {family[0].text!r}), so the span boundary is ambiguous "
                     f"(the {part.label} span includes its prefix); drop the word or "
                     "the option",
-                    path=template.path, line=part.line, column=part.column,
+                    path=template.path,
+                    line=part.line,
+                    column=part.column,
                     template_id=template.id,
                 )
 
@@ -169,8 +216,9 @@ def _choice_variations(template: Template) -> list[tuple[Literal | Slot, ...]]:
     out = []
     for plan in plans:
         position = {id(c): plan.get(i, 0) for i, c in enumerate(choices)}
-        out.append(resolve_choices(template.parts,
-                                   lambda c: c.options[position[id(c)]]))
+        out.append(
+            resolve_choices(template.parts, lambda c: c.options[position[id(c)]])
+        )
     return out
 
 
@@ -203,8 +251,15 @@ def _slot_variations(
                 continue
             surface = family[k]
             entity = part.label is not None
-            pieces.append(Piece(surface.text, label=part.label,
-                                kb_id="probe" if entity else "", slot=part.name,
-                                form=surface.form, is_value=True))
+            pieces.append(
+                Piece(
+                    surface.text,
+                    label=part.label,
+                    kb_id="probe" if entity else "",
+                    slot=part.name,
+                    form=surface.form,
+                    is_value=True,
+                )
+            )
         renderings.append(pieces)
     return renderings

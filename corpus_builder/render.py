@@ -86,12 +86,23 @@ def assemble(
                 raise SpanInvariantError(
                     "the value is empty once whitespace is removed; fix the field's "
                     "value or the template",
-                    record=record, rule="3 (no empty span)", template_id=template_id,
-                    slot=piece.slot, value=piece.text,
+                    record=record,
+                    rule="3 (no empty span)",
+                    template_id=template_id,
+                    slot=piece.slot,
+                    value=piece.text,
                 )
             spans.append(
-                Span(length, length + len(text), piece.label, piece.kb_id,
-                     piece.slot, piece.form, text, piece.score)
+                Span(
+                    length,
+                    length + len(text),
+                    piece.label,
+                    piece.kb_id,
+                    piece.slot,
+                    piece.form,
+                    text,
+                    piece.score,
+                )
             )
         chunks.append(text)
         length += len(text)
@@ -114,7 +125,8 @@ def render(
     """
     settings = settings or RenderSettings()
     parts = resolve_choices(
-        template.parts, lambda choice: choice.options[rng.randrange(len(choice.options))]
+        template.parts,
+        lambda choice: choice.options[rng.randrange(len(choice.options))],
     )
     pieces = []
     previous = ""
@@ -124,7 +136,9 @@ def render(
             literal = part.text
             if doubled:
                 singles = [i for i, ch in enumerate(literal) if ch == " "]
-                literal = double_spaces(literal, rng.sample(singles, min(2, len(singles))))
+                literal = double_spaces(
+                    literal, rng.sample(singles, min(2, len(singles)))
+                )
             pieces.append(Piece(literal))
             previous = part.text
             continue
@@ -133,8 +147,9 @@ def render(
         previous = ""
     if settings.confuser_rate and rng.random() < settings.confuser_rate:
         pieces.append(Piece(" " + confuser(rng)))
-    text, spans = assemble(pieces, case=template.case, record=record,
-                           template_id=template.id)
+    text, spans = assemble(
+        pieces, case=template.case, record=record, template_id=template.id
+    )
     dropped: list[Span] = []
     if template.max_length:
         text, spans, dropped = truncate(text, spans, template.max_length)
@@ -234,5 +249,12 @@ def fill_slot(
     score = None
     if spec.canonical is not None:
         score = round(fuzz.ratio(text.upper(), spec.canonical(ctx).upper()) / 100, 3)
-    return Piece(text, label=labels[slot.label], kb_id=kb_id, slot=slot.name,
-                 form=form, is_value=True, score=score)
+    return Piece(
+        text,
+        label=labels[slot.label],
+        kb_id=kb_id,
+        slot=slot.name,
+        form=form,
+        is_value=True,
+        score=score,
+    )

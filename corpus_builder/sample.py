@@ -11,7 +11,10 @@ from .graph import build_graph, check_graph
 
 
 def sample_examples(
-    *, config: Config, count: int, channel: str | None = None,
+    *,
+    config: Config,
+    count: int,
+    channel: str | None = None,
     language: str | None = None,
 ) -> list[Example]:
     """``count`` narratives drawn at random from a corpus built from ``config``.
@@ -25,7 +28,8 @@ def sample_examples(
     graph = build_graph(config, derive_rng(config.seed, "graph"))
     check_graph(graph)
     pool = [
-        example for example, _ in generate(config, templates, nlp, graph)
+        example
+        for example, _ in generate(config, templates, nlp, graph)
         if (not channel or example.channel == channel)
         and (not language or example.language == language)
     ]

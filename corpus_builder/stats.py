@@ -58,7 +58,9 @@ class Stats:
         pass
 
     def label_table(self, labels: tuple[str, ...]) -> dict[str, dict[str, int]]:
-        return {label: {s: self.labels[s][label] for s in SPLIT_NAMES} for label in labels}
+        return {
+            label: {s: self.labels[s][label] for s in SPLIT_NAMES} for label in labels
+        }
 
     def shared(self) -> dict[str, Any]:
         """What the splits share: template ids and exact texts, per pair of splits."""
@@ -91,7 +93,8 @@ class Stats:
             "noisy_mentions": {label: self.noisy[label] for label in labels},
             "similarity_to_graph_spelling": {
                 label: dict(sorted(self.similarity[label].items()))
-                for label in labels if self.similarity[label]
+                for label in labels
+                if self.similarity[label]
             },
             "spans_dropped_by_truncation": {
                 label: self.truncated[label] for label in labels

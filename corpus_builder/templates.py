@@ -120,16 +120,22 @@ def load_templates(folder: Path | None = None) -> list[Template]:
     if not root.exists():
         raise TemplateError(
             "the templates folder does not exist (config key `templates`, found "
-            "relative to the config file)", path=str(root), line=0, column=0
+            "relative to the config file)",
+            path=str(root),
+            line=0,
+            column=0,
         )
     if root.is_file():
         files = [root]
     else:
-        files = sorted(p for p in root.rglob("*") if p.is_file()
-                       and p.suffix in (".yaml", ".yml"))
+        files = sorted(
+            p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")
+        )
     if not files:
         raise TemplateError(
-            "no template files (*.yaml, *.yml) in this folder", path=str(root), line=0,
+            "no template files (*.yaml, *.yml) in this folder",
+            path=str(root),
+            line=0,
             column=0,
         )
     templates: list[Template] = []
@@ -158,7 +164,9 @@ def read_template_file(path: Path) -> list[Template]:
     except UnicodeDecodeError as exc:
         raise TemplateError(
             f"not UTF-8 text (byte {exc.start}); save the file as UTF-8",
-            path=where, line=0, column=0,
+            path=where,
+            line=0,
+            column=0,
         ) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -173,12 +181,17 @@ def read_template_file(path: Path) -> list[Template]:
     if node is None:
         raise TemplateError("the file is empty", path=where, line=1, column=1)
     if not isinstance(node, yaml.MappingNode):
-        raise _at(node, where, "the file must be a mapping with channel, language, "
-                  "case and templates")
+        raise _at(
+            node,
+            where,
+            "the file must be a mapping with channel, language, case and templates",
+        )
     head = _mapping(node, where, _FILE_KEYS, ("channel", "language", "templates"))
     channel = _scalar(head["channel"][1], where, "channel")
     if not _NAME.match(channel):
-        raise _at(head["channel"][1], where, "channel is lower-case letters, digits, '_'")
+        raise _at(
+            head["channel"][1], where, "channel is lower-case letters, digits, '_'"
+        )
     language = _choice(head["language"][1], where, "language", LANGUAGES)
     case = "upper"
     if "case" in head:
@@ -188,8 +201,12 @@ def read_template_file(path: Path) -> list[Template]:
         if key in head:
             raw = _scalar(head[key][1], where, key)
             if not raw.isdigit() or not 20 <= int(raw) <= 10_000:
-                raise _at(head[key][1], where, f"{key} is a whole number of characters "
-                          f"from 20 to 10000, got {raw!r}")
+                raise _at(
+                    head[key][1],
+                    where,
+                    f"{key} is a whole number of characters "
+                    f"from 20 to 10000, got {raw!r}",
+                )
             layout[key] = int(raw)
     items = head["templates"][1]
     if not isinstance(items, yaml.SequenceNode) or not items.value:
@@ -216,8 +233,12 @@ def _read_template(
         except ValueError:
             weight = -1.0
         if not weight > 0 or weight == float("inf"):
-            raise _at(entry["weight"][1], where, f"weight must be a number above 0, "
-                      f"got {raw!r}", template_id)
+            raise _at(
+                entry["weight"][1],
+                where,
+                f"weight must be a number above 0, got {raw!r}",
+                template_id,
+            )
     if "case" in entry:
         case = _choice(entry["case"][1], where, "case", CASES, template_id)
     currencies: tuple[str, ...] = ()
@@ -227,34 +248,59 @@ def _read_template(
             isinstance(c, yaml.ScalarNode) and re.fullmatch(r"[A-Z]{3}", c.value)
             for c in cur.value
         ):
-            raise _at(cur, where, "currencies is a list of ISO codes like [IDR, USD]",
-                      template_id)
+            raise _at(
+                cur,
+                where,
+                "currencies is a list of ISO codes like [IDR, USD]",
+                template_id,
+            )
         currencies = tuple(c.value for c in cur.value)
         unknown = [c for c in currencies if c not in KNOWN_CURRENCIES]
         if unknown:
-            raise _at(cur, where, f"no transaction is in {unknown[0]}; currencies are "
-                      + ", ".join(KNOWN_CURRENCIES), template_id)
+            raise _at(
+                cur,
+                where,
+                f"no transaction is in {unknown[0]}; currencies are "
+                + ", ".join(KNOWN_CURRENCIES),
+                template_id,
+            )
     text_node = entry["text"][1]
     text = _scalar(text_node, where, "text", template_id)
     if text_node.start_mark.line != text_node.end_mark.line and "\n" not in text:
-        raise _at(text_node, where, "write the text on one line, in quotes",
-                  template_id)
+        raise _at(
+            text_node, where, "write the text on one line, in quotes", template_id
+        )
     if not text.strip():
         raise _at(text_node, where, "the text is empty", template_id)
     if "\n" in text or "\r" in text:
-        raise _at(text_node, where, "the text has a line break; narratives are one "
-                  "line (a channel's `wrap` breaks lines)", template_id)
+        raise _at(
+            text_node,
+            where,
+            "the text has a line break; narratives are one "
+            "line (a channel's `wrap` breaks lines)",
+            template_id,
+        )
     if "\t" in text:
         raise _at(text_node, where, "the text has a tab; use spaces", template_id)
     line = text_node.start_mark.line + 1
     column = text_node.start_mark.column + 1
     if text_node.style in ("'", '"'):
         column += 1
-    parts = parse_placeholders(text, path=where, line=line, column=column,
-                               template_id=template_id)
+    parts = parse_placeholders(
+        text, path=where, line=line, column=column, template_id=template_id
+    )
     template = Template(
-        id=template_id, channel=channel, language=language, kind=kind, weight=weight,
-        case=case, text=text, parts=parts, path=where, line=line, column=column,
+        id=template_id,
+        channel=channel,
+        language=language,
+        kind=kind,
+        weight=weight,
+        case=case,
+        text=text,
+        parts=parts,
+        path=where,
+        line=line,
+        column=column,
         currencies=currencies,
     )
     _check_kind(template)
@@ -311,8 +357,13 @@ def parse_placeholders(
     i = 0
 
     def fail(offset: int, message: str) -> TemplateError:
-        return TemplateError(message, path=path, line=line, column=column + offset,
-                             template_id=template_id)
+        return TemplateError(
+            message,
+            path=path,
+            line=line,
+            column=column + offset,
+            template_id=template_id,
+        )
 
     while i < len(text):
         ch = text[i]
@@ -343,8 +394,11 @@ def parse_placeholders(
         if inner.startswith("~"):
             options = tuple(inner[1:].split("|"))
             if len(options) < 2:
-                raise fail(i, f"{{{inner}}} needs two or more alternatives split by "
-                           "'|' (an empty one leaves the words out)")
+                raise fail(
+                    i,
+                    f"{{{inner}}} needs two or more alternatives split by "
+                    "'|' (an empty one leaves the words out)",
+                )
             parts.append(Choice(options, line, column + i))
         else:
             parts.append(_parse_slot(inner, i, fail, line, column))
@@ -365,30 +419,49 @@ def _parse_slot(inner: str, offset: int, fail, line: int, column: int) -> Slot:
         label, field = "", body
     if field not in FIELDS:
         known = ", ".join(sorted(FIELDS))
-        raise fail(offset, f"unknown field {field!r} in {{{inner}}}; known fields: "
-                   f"{known}")
+        raise fail(
+            offset, f"unknown field {field!r} in {{{inner}}}; known fields: {known}"
+        )
     spec = FIELDS[field]
     if sep and not _LABEL.match(label):
-        raise fail(offset, f"label {label!r} in {{{inner}}} must be upper-case "
-                   "letters, digits and '_'")
+        raise fail(
+            offset,
+            f"label {label!r} in {{{inner}}} must be upper-case "
+            "letters, digits and '_'",
+        )
     if sep and spec.label is None:
-        raise fail(offset, f"field {field!r} is plain filler text and cannot carry "
-                   f"a label; write {{{field}}}")
+        raise fail(
+            offset,
+            f"field {field!r} is plain filler text and cannot carry "
+            f"a label; write {{{field}}}",
+        )
     if sep and label != spec.label:
-        raise fail(offset, f"field {field!r} makes {spec.label} spans, not {label}; write "
-                   f"{{{spec.label}:{field}}} (rename labels with the config's "
-                   "`rename`)")
+        raise fail(
+            offset,
+            f"field {field!r} makes {spec.label} spans, not {label}; write "
+            f"{{{spec.label}:{field}}} (rename labels with the config's "
+            "`rename`)",
+        )
     if not sep and spec.label is not None:
-        raise fail(offset, f"field {field!r} is an entity; say its label, e.g. "
-                   f"{{{spec.label}:{field}}}")
+        raise fail(
+            offset,
+            f"field {field!r} is an entity; say its label, e.g. "
+            f"{{{spec.label}:{field}}}",
+        )
     if option and option not in spec.options:
         allowed = ", ".join(spec.options) or "none"
-        raise fail(offset, f"unknown option {option!r} for field {field!r}; "
-                   f"options: {allowed}")
+        raise fail(
+            offset, f"unknown option {option!r} for field {field!r}; options: {allowed}"
+        )
     if "|" in option:
         raise fail(offset, f"only one option per placeholder in {{{inner}}}")
-    return Slot(field=field, label=label or None, option=option or None, line=line,
-                column=column + offset)
+    return Slot(
+        field=field,
+        label=label or None,
+        option=option or None,
+        line=line,
+        column=column + offset,
+    )
 
 
 def _check_kind(template: Template) -> None:
@@ -396,18 +469,29 @@ def _check_kind(template: Template) -> None:
         needs = FIELDS[slot.field].needs
         bad = None
         if template.kind not in BUSINESS_TEMPLATE_KINDS and needs != "any":
-            bad = (f"a {template.kind} transaction settles nothing and carries no "
-                   f"business entity, so {slot.name} cannot be filled")
+            bad = (
+                f"a {template.kind} transaction settles nothing and carries no "
+                f"business entity, so {slot.name} cannot be filled"
+            )
         elif needs in ("multi", "multi3") and template.kind != "multi":
             bad = f"{slot.name} needs more than one invoice; use kind: multi"
         if bad:
-            raise TemplateError(bad, path=template.path, line=slot.line,
-                                column=slot.column, template_id=template.id)
-    if template.kind == "multi" and not any(s.field == "invoice2" for s in template.slots):
+            raise TemplateError(
+                bad,
+                path=template.path,
+                line=slot.line,
+                column=slot.column,
+                template_id=template.id,
+            )
+    if template.kind == "multi" and not any(
+        s.field == "invoice2" for s in template.slots
+    ):
         raise TemplateError(
             "a multi template names at least two invoices: {INVOICE:invoice} and "
             "{INVOICE:invoice2}",
-            path=template.path, line=template.line, column=template.column,
+            path=template.path,
+            line=template.line,
+            column=template.column,
             template_id=template.id,
         )
 
@@ -423,8 +507,12 @@ def _mapping(
         if key_node.value in out:
             raise _at(key_node, where, f"key {key_node.value!r} appears twice")
         if key_node.value not in allowed:
-            raise _at(key_node, where, f"unknown key {key_node.value!r}; allowed: "
-                      + ", ".join(sorted(allowed)))
+            raise _at(
+                key_node,
+                where,
+                f"unknown key {key_node.value!r}; allowed: "
+                + ", ".join(sorted(allowed)),
+            )
         out[key_node.value] = (key_node, value_node)
     for key in required:
         if key not in out:
@@ -432,7 +520,9 @@ def _mapping(
     return out
 
 
-def _scalar(node: yaml.Node, where: str, key: str, template_id: str | None = None) -> str:
+def _scalar(
+    node: yaml.Node, where: str, key: str, template_id: str | None = None
+) -> str:
     if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
         raise _at(node, where, f"{key} must be a single value", template_id)
     return node.value
@@ -441,13 +531,23 @@ def _scalar(node: yaml.Node, where: str, key: str, template_id: str | None = Non
 def _choice(node, where, key, allowed, template_id=None) -> str:
     value = _scalar(node, where, key, template_id)
     if value not in allowed:
-        raise _at(node, where, f"{key} must be one of {', '.join(allowed)}, got "
-                  f"{value!r}", template_id)
+        raise _at(
+            node,
+            where,
+            f"{key} must be one of {', '.join(allowed)}, got {value!r}",
+            template_id,
+        )
     return value
 
 
-def _at(node: yaml.Node, where: str, message: str,
-        template_id: str | None = None) -> TemplateError:
+def _at(
+    node: yaml.Node, where: str, message: str, template_id: str | None = None
+) -> TemplateError:
     mark = node.start_mark
-    return TemplateError(message, path=where, line=mark.line + 1,
-                         column=mark.column + 1, template_id=template_id)
+    return TemplateError(
+        message,
+        path=where,
+        line=mark.line + 1,
+        column=mark.column + 1,
+        template_id=template_id,
+    )

@@ -24,14 +24,21 @@ def example_to_doc(nlp: Language, example: Example) -> Doc:
     doc = nlp.make_doc(example.text)
     ents = []
     for span in example.spans:
-        ent = doc.char_span(span.start, span.end, label=span.label, kb_id=span.kb_id,
-                            alignment_mode="strict")
+        ent = doc.char_span(
+            span.start,
+            span.end,
+            label=span.label,
+            kb_id=span.kb_id,
+            alignment_mode="strict",
+        )
         if ent is None:
             raise SpanInvariantError(
-                f"span {example.text[span.start:span.end]!r} at [{span.start}, "
+                f"span {example.text[span.start : span.end]!r} at [{span.start}, "
                 f"{span.end}) does not align with the '{nlp.lang}' tokens",
-                record=example.id, rule="5 (token boundaries)",
-                template_id=example.template_id or None, slot=span.slot or None,
+                record=example.id,
+                rule="5 (token boundaries)",
+                template_id=example.template_id or None,
+                slot=span.slot or None,
                 value=span.surface or None,
             )
         ents.append(ent)

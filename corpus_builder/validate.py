@@ -28,53 +28,84 @@ def check_example(example: Example, doc: Doc | None = None) -> None:
     """
     text = example.text
     if not unicodedata.is_normalized("NFC", text):
-        raise _error(example, None, "1 (NFC text)",
-                     "the text is not in Unicode NFC form; a template literal or "
-                     "value combines with its neighbour")
+        raise _error(
+            example,
+            None,
+            "1 (NFC text)",
+            "the text is not in Unicode NFC form; a template literal or "
+            "value combines with its neighbour",
+        )
     previous: Span | None = None
     for span in sorted(example.spans, key=lambda s: (s.start, s.end)):
         if not 0 <= span.start < span.end <= len(text):
-            raise _error(example, span, "3 (no empty span, inside the text)",
-                         f"span [{span.start}, {span.end}) does not lie inside a "
-                         f"text of {len(text)} code points")
+            raise _error(
+                example,
+                span,
+                "3 (no empty span, inside the text)",
+                f"span [{span.start}, {span.end}) does not lie inside a "
+                f"text of {len(text)} code points",
+            )
         piece = text[span.start : span.end]
         if span.surface and piece != span.surface:
-            raise _error(example, span, "2 (slice equals the rendered value)",
-                         f"text[{span.start}:{span.end}] is {piece!r}, the slot "
-                         f"rendered {span.surface!r}")
+            raise _error(
+                example,
+                span,
+                "2 (slice equals the rendered value)",
+                f"text[{span.start}:{span.end}] is {piece!r}, the slot "
+                f"rendered {span.surface!r}",
+            )
         if piece[0].isspace() or piece[-1].isspace():
-            raise _error(example, span, "3 (no whitespace at a span edge)",
-                         f"span {piece!r} starts or ends with whitespace")
+            raise _error(
+                example,
+                span,
+                "3 (no whitespace at a span edge)",
+                f"span {piece!r} starts or ends with whitespace",
+            )
         if not span.kb_id:
             raise _error(example, span, "kb_id", "the span names no graph entity")
         if previous is not None and span.start < previous.end:
-            raise _error(example, span, "4 (no overlap)",
-                         f"span [{span.start}, {span.end}) {span.label} overlaps "
-                         f"[{previous.start}, {previous.end}) {previous.label}")
+            raise _error(
+                example,
+                span,
+                "4 (no overlap)",
+                f"span [{span.start}, {span.end}) {span.label} overlaps "
+                f"[{previous.start}, {previous.end}) {previous.label}",
+            )
         previous = span
     if doc is not None:
         if doc.text != text:
-            raise _error(example, None, "5 (token boundaries)",
-                         "the tokenized text differs from the example's text")
+            raise _error(
+                example,
+                None,
+                "5 (token boundaries)",
+                "the tokenized text differs from the example's text",
+            )
         starts = {token.idx for token in doc}
         ends = {token.idx + len(token.text) for token in doc}
         for span in example.spans:
             if span.start not in starts or span.end not in ends:
-                raise _error(example, span, "5 (token boundaries)",
-                             f"span {text[span.start:span.end]!r} at "
-                             f"[{span.start}, {span.end}) does not start and end on "
-                             f"token boundaries of the '{doc.lang_}' tokenizer "
-                             f"(tokens: {_tokens_near(doc, span)}); put a space or "
-                             "punctuation between the slot and its neighbours")
+                raise _error(
+                    example,
+                    span,
+                    "5 (token boundaries)",
+                    f"span {text[span.start : span.end]!r} at "
+                    f"[{span.start}, {span.end}) does not start and end on "
+                    f"token boundaries of the '{doc.lang_}' tokenizer "
+                    f"(tokens: {_tokens_near(doc, span)}); put a space or "
+                    "punctuation between the slot and its neighbours",
+                )
 
 
 def _tokens_near(doc: Doc, span: Span) -> str:
-    near = [t.text for t in doc if t.idx < span.end + 1 and t.idx + len(t) > span.start - 1]
+    near = [
+        t.text for t in doc if t.idx < span.end + 1 and t.idx + len(t) > span.start - 1
+    ]
     return " | ".join(near)
 
 
-def _error(example: Example, span: Span | None, rule: str,
-           message: str) -> SpanInvariantError:
+def _error(
+    example: Example, span: Span | None, rule: str, message: str
+) -> SpanInvariantError:
     return SpanInvariantError(
         f"{message}; text: {example.text!r}",
         record=example.id,

@@ -80,26 +80,54 @@ def po_forms(number: str) -> list[Surface]:
 
 
 LEGAL_FORM_VARIANTS = {
-    "LLC": "L.L.C.", "Inc.": "INCORPORATED", "Corp.": "CORPORATION", "Ltd.": "LIMITED",
-    "Co.": "COMPANY", "PT": "P.T.", "CV": "C.V.", "PT Tbk": "TBK",
+    "LLC": "L.L.C.",
+    "Inc.": "INCORPORATED",
+    "Corp.": "CORPORATION",
+    "Ltd.": "LIMITED",
+    "Co.": "COMPANY",
+    "PT": "P.T.",
+    "CV": "C.V.",
+    "PT Tbk": "TBK",
 }
 ABBREVIATIONS = {
-    "Solutions": "SOL", "Manufacturing": "MFG", "Logistics": "LOG", "Industries": "IND",
-    "Systems": "SYS", "Packaging": "PKG", "Supply": "SUPP", "Trading": "TRDG",
-    "Analytics": "ANLYT", "Energy": "ENGY", "Health": "HLTH", "Foods": "FDS",
-    "Logistik": "LOG", "Distribusi": "DIST", "Konstruksi": "KONST", "Elektrindo": "ELEKTR",
-    "Persada": "PRSD", "Nusantara": "NUSA", "Indonesia": "INDO", "Sejahtera": "SEJ",
-    "Teknik": "TEK", "Tekstil": "TEKS", "Energi": "ENG", "Pangan": "PGN",
+    "Solutions": "SOL",
+    "Manufacturing": "MFG",
+    "Logistics": "LOG",
+    "Industries": "IND",
+    "Systems": "SYS",
+    "Packaging": "PKG",
+    "Supply": "SUPP",
+    "Trading": "TRDG",
+    "Analytics": "ANLYT",
+    "Energy": "ENGY",
+    "Health": "HLTH",
+    "Foods": "FDS",
+    "Logistik": "LOG",
+    "Distribusi": "DIST",
+    "Konstruksi": "KONST",
+    "Elektrindo": "ELEKTR",
+    "Persada": "PRSD",
+    "Nusantara": "NUSA",
+    "Indonesia": "INDO",
+    "Sejahtera": "SEJ",
+    "Teknik": "TEK",
+    "Tekstil": "TEKS",
+    "Energi": "ENG",
+    "Pangan": "PGN",
 }
 TRUNCATE_AT = 16
 
 
 def customer_aliases(
-    legal_name: str, core_words: tuple[str, ...], legal_form: str, split_core: tuple[str, ...]
+    legal_name: str,
+    core_words: tuple[str, ...],
+    legal_form: str,
+    split_core: tuple[str, ...],
 ) -> list[Surface]:
     """Aliases of a customer.
 
-    ``core_words`` is the name without its legal form (``("Alphabridge", "Solutions")``);
+    ``core_words`` is the name without its legal form
+    (``("Alphabridge", "Solutions")``);
     ``split_core`` is the same name with compound words split where they were coined
     from parts (``("Alpha", "Bridge", "Solutions")``), or empty when nothing splits.
     """
@@ -110,7 +138,9 @@ def customer_aliases(
         forms.append(Surface(f"{core} {moved}", "legal_form_moved"))
     variant = LEGAL_FORM_VARIANTS.get(legal_form)
     if variant:
-        text = f"{variant} {core}" if legal_form in ("PT", "CV") else f"{core} {variant}"
+        text = (
+            f"{variant} {core}" if legal_form in ("PT", "CV") else f"{core} {variant}"
+        )
         forms.append(Surface(text, "legal_form_variant"))
     abbreviated = [ABBREVIATIONS.get(word, word) for word in core_words]
     if abbreviated != list(core_words):
@@ -151,8 +181,11 @@ def amount_forms(amount_cents: int, currency: str) -> list[Surface]:
             [
                 Surface(comma_grouped, "comma_grouped"),
                 Surface(dot_grouped, "dot_grouped"),
-                *([Surface(f"{units:,}".replace(",", "."), "dot_grouped_no_decimals")]
-                  if cents == 0 else []),
+                *(
+                    [Surface(f"{units:,}".replace(",", "."), "dot_grouped_no_decimals")]
+                    if cents == 0
+                    else []
+                ),
                 Surface(plain, "plain"),
             ]
         )
@@ -186,8 +219,10 @@ def date_forms(day: dt.date, language: str) -> list[Surface]:
         Surface(f"{day.day:02d} {mon.title()} {day.year}", "d_mon_yyyy_title"),
     ]
     if language == "id":
-        return common + [Surface(f"{day:%d-%m-%Y}", "dmy_dash"),
-                         Surface(f"{day:%d%m%y}", "ddmmyy")]
+        return common + [
+            Surface(f"{day:%d-%m-%Y}", "dmy_dash"),
+            Surface(f"{day:%d%m%y}", "ddmmyy"),
+        ]
     return common + [
         Surface(f"{day:%y%m%d}", "yymmdd"),
         Surface(f"{day:%m/%d/%Y}", "mdy_slash"),

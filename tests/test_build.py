@@ -41,14 +41,22 @@ def test_every_export_reads_back_the_same_texts_and_spans(built, nlp_id):
     doccano = doccano_records(out)
     hf = load_from_disk(str(out / "hf"))
     for split, name in SPACY_NAMES.items():
-        want = {r["example_id"]: (r["text"], [tuple(s) for s in r["label"]])
-                for r in doccano[split]}
+        want = {
+            r["example_id"]: (r["text"], [tuple(s) for s in r["label"]])
+            for r in doccano[split]
+        }
         assert len(want) == built.manifest["counts"]["examples"][split] > 0
 
-        docs = DocBin().from_disk(out / "spacy" / f"{name}.spacy").get_docs(nlp_id.vocab)
-        from_spacy = {d.user_data["example_id"]: (d.text, [(e.start_char, e.end_char,
-                                                            e.label_) for e in d.ents])
-                      for d in docs}
+        docs = (
+            DocBin().from_disk(out / "spacy" / f"{name}.spacy").get_docs(nlp_id.vocab)
+        )
+        from_spacy = {
+            d.user_data["example_id"]: (
+                d.text,
+                [(e.start_char, e.end_char, e.label_) for e in d.ents],
+            )
+            for d in docs
+        }
         assert from_spacy == want
 
         names = hf[split].features["ner_tags"].feature.names
@@ -66,7 +74,9 @@ def test_read_back_examples_keep_every_invariant_and_kb_id(built, nlp_id):
     for split, records in doccano_records(built.output).items():
         for record in records:
             kb = {(s, e): k for s, e, k, _, _ in record["kb_links"]}
-            spans = tuple(Span(s, e, label, kb[(s, e)]) for s, e, label in record["label"])
+            spans = tuple(
+                Span(s, e, label, kb[(s, e)]) for s, e, label in record["label"]
+            )
             example = Example(record["example_id"], record["text"], spans)
             check_example(example, nlp_id.make_doc(record["text"]))
             assert record["split"] == split
@@ -75,8 +85,12 @@ def test_read_back_examples_keep_every_invariant_and_kb_id(built, nlp_id):
 def test_kb_ids_resolve_and_agree_with_the_graph(built):
     out = built.output
     ids = set()
-    for name, key in (("customers", "customer_id"), ("contracts", "contract_id"),
-                      ("purchase_orders", "po_number"), ("invoices", "invoice_number")):
+    for name, key in (
+        ("customers", "customer_id"),
+        ("contracts", "contract_id"),
+        ("purchase_orders", "po_number"),
+        ("invoices", "invoice_number"),
+    ):
         ids |= {row[key] for row in table(out, name)}
     txns = {row["txn_id"]: row for row in table(out, "transactions")}
     ids |= set(txns)
@@ -91,10 +105,15 @@ def test_kb_ids_resolve_and_agree_with_the_graph(built):
             txn_id = record["txn_id"]
             assert txns[txn_id]["example_id"] == record["example_id"]
             assert txns[txn_id]["narrative"] == record["text"]
-            labels = {label: kb for (_, _, kb, _, _), (_, _, label) in
-                      zip(record["kb_links"], record["label"])}
-            for (start, end, kb, form, _), (_, _, label) in zip(record["kb_links"],
-                                                             record["label"]):
+            labels = {
+                label: kb
+                for (_, _, kb, _, _), (_, _, label) in zip(
+                    record["kb_links"], record["label"]
+                )
+            }
+            for (start, end, kb, form, _), (_, _, label) in zip(
+                record["kb_links"], record["label"]
+            ):
                 assert kb in ids, (record["example_id"], kb)
                 checked[label] += 1
                 if label == "INVOICE":
@@ -108,8 +127,16 @@ def test_kb_ids_resolve_and_agree_with_the_graph(built):
             if txns[txn_id]["kind"] in ("fee", "interest", "tax", "cash"):
                 assert not BUSINESS_LABELS & set(labels)
                 assert not settled[txn_id]
-    assert set(checked) == {"CUSTOMER", "INVOICE", "CONTRACT", "PURCHASE_ORDER",
-                            "AMOUNT", "CURRENCY", "DATE", "ACCOUNT"}
+    assert set(checked) == {
+        "CUSTOMER",
+        "INVOICE",
+        "CONTRACT",
+        "PURCHASE_ORDER",
+        "AMOUNT",
+        "CURRENCY",
+        "DATE",
+        "ACCOUNT",
+    }
 
 
 def test_label_names_are_one_fixed_order_in_every_split(built):
@@ -147,8 +174,11 @@ def test_splits_have_the_configured_sizes_and_negatives_their_share(built):
 def test_manifest_records_versions_tokenizer_and_offsets(built):
     manifest = json.loads((built.output / "manifest.json").read_text())
     assert manifest["seed"] == 7
-    assert manifest["tokenizer"] == {"library": "spacy", "pipeline": "spacy.blank('id')",
-                                     "lang": "id"}
+    assert manifest["tokenizer"] == {
+        "library": "spacy",
+        "pipeline": "spacy.blank('id')",
+        "lang": "id",
+    }
     assert manifest["offset_unit"] == "unicode code points of NFC text, end exclusive"
     assert set(manifest["versions"]) == {"python", "faker", "spacy", "datasets"}
     assert manifest["config"]["narratives"] == 1500
@@ -161,8 +191,11 @@ def test_manifest_records_versions_tokenizer_and_offsets(built):
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_config_and_seed_give_the_same_bytes(tmp_path):
@@ -222,7 +255,10 @@ def test_a_failed_build_leaves_the_old_export_and_no_staging(tmp_path, monkeypat
 
     monkeypatch.setattr(doccano.DoccanoWriter, "write", failing)
     with pytest.raises(OSError):
-        build_corpus(config=load_config(None, overrides={"narratives": 90, "seed": 5}),
-                     output=out, force=True)
+        build_corpus(
+            config=load_config(None, overrides={"narratives": 90, "seed": 5}),
+            output=out,
+            force=True,
+        )
     assert files_of(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

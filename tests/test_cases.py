@@ -31,30 +31,56 @@ from .conftest import CASES
 K01 = "PART PMT ALPHABRIDGE SOLUTIONS MFG-INV-000157"
 EMBEDDED = {
     "K01": (K01, [[9, 30, "CUSTOMER"], [31, 45, "INVOICE"]]),
-    "K02a": ("BCA TRF KE BCA ALPHABRIDGE SOLUTIONS", [[11, 14, "BANK"], [15, 36, "CUSTOMER"]]),
-    "K02b": ("PELUNASAN MFG-INV-000157 SISA TAGIHAN MFG-INV-000157",
-             [[10, 24, "INVOICE"], [38, 52, "INVOICE"]]),
-    "K03": ("KIRIM KE Jl. Abdul Muis NO. 12 BANDUNG", [[9, 23, "ADDRESS"], [31, 38, "CITY"]]),
-    "K04": ("PEMBAYARAN REF:MFG-INV-000157 ALPHABRIDGE SOLUTIONS",
-            [[15, 29, "INVOICE"], [30, 51, "CUSTOMER"]]),
-    "K05": ("TRF KE GROSSHANDEL MÜLLER GMBH MFG-INV-000157",
-            [[7, 30, "CUSTOMER"], [31, 45, "INVOICE"]]),
-    "K06": ("💳 PMT ALPHABRIDGE SOLUTIONS MFG-INV-000157",
-            [[6, 27, "CUSTOMER"], [28, 42, "INVOICE"]]),
-    "K07": ("KIRIM TAGIHAN KE Jl. Merdeka No. 12 Bandung, Jawa Barat 40111 UP ALPHABRIDGE",
-            [[17, 61, "ADDRESS"], [65, 76, "CUSTOMER"]]),
-    "K09": ("PMT ALPHABRIDGE SOLUTIONS BETAWORKS", [[4, 25, "CUSTOMER"], [26, 35, "CUSTOMER"]]),
+    "K02a": (
+        "BCA TRF KE BCA ALPHABRIDGE SOLUTIONS",
+        [[11, 14, "BANK"], [15, 36, "CUSTOMER"]],
+    ),
+    "K02b": (
+        "PELUNASAN MFG-INV-000157 SISA TAGIHAN MFG-INV-000157",
+        [[10, 24, "INVOICE"], [38, 52, "INVOICE"]],
+    ),
+    "K03": (
+        "KIRIM KE Jl. Abdul Muis NO. 12 BANDUNG",
+        [[9, 23, "ADDRESS"], [31, 38, "CITY"]],
+    ),
+    "K04": (
+        "PEMBAYARAN REF:MFG-INV-000157 ALPHABRIDGE SOLUTIONS",
+        [[15, 29, "INVOICE"], [30, 51, "CUSTOMER"]],
+    ),
+    "K05": (
+        "TRF KE GROSSHANDEL MÜLLER GMBH MFG-INV-000157",
+        [[7, 30, "CUSTOMER"], [31, 45, "INVOICE"]],
+    ),
+    "K06": (
+        "💳 PMT ALPHABRIDGE SOLUTIONS MFG-INV-000157",
+        [[6, 27, "CUSTOMER"], [28, 42, "INVOICE"]],
+    ),
+    "K07": (
+        "KIRIM TAGIHAN KE Jl. Merdeka No. 12 Bandung, Jawa Barat 40111 UP ALPHABRIDGE",
+        [[17, 61, "ADDRESS"], [65, 76, "CUSTOMER"]],
+    ),
+    "K09": (
+        "PMT ALPHABRIDGE SOLUTIONS BETAWORKS",
+        [[4, 25, "CUSTOMER"], [26, 35, "CUSTOMER"]],
+    ),
     "K11": (K01, [[9, 30, "CUSTOMER"], [31, 45, "INVOICE"]]),
     "K12": (K01, [[9, 30, "CUSTOMER"], [31, 45, "INVOICE"]]),
-    "K13": ("TRF KE ALPHABRIDGE SOLUTIONS, MFG-INV-000157",
-            [[7, 28, "CUSTOMER"], [30, 44, "INVOICE"]]),
+    "K13": (
+        "TRF KE ALPHABRIDGE SOLUTIONS, MFG-INV-000157",
+        [[7, 28, "CUSTOMER"], [30, 44, "INVOICE"]],
+    ),
 }
 
 
 def example(case: str, kb: str = "KB-1") -> Example:
     text, spans = EMBEDDED[case]
-    return Example(case, text, tuple(Span(s, e, label, kb) for s, e, label in spans),
-                   template_id="case", split="train")
+    return Example(
+        case,
+        text,
+        tuple(Span(s, e, label, kb) for s, e, label in spans),
+        template_id="case",
+        split="train",
+    )
 
 
 def triples(spans) -> list[list]:
@@ -62,36 +88,79 @@ def triples(spans) -> list[list]:
 
 
 def make_template(text: str, case: str = "upper") -> Template:
-    return Template(id="case", channel="test", language="id", kind="full", weight=1,
-                    case=case, text=text,
-                    parts=parse_placeholders(text, path="case", line=1, column=1),
-                    path="case", line=1, column=1)
+    return Template(
+        id="case",
+        channel="test",
+        language="id",
+        kind="full",
+        weight=1,
+        case=case,
+        text=text,
+        parts=parse_placeholders(text, path="case", line=1, column=1),
+        path="case",
+        line=1,
+        column=1,
+    )
 
 
 def customer_named(legal: str, core: tuple[str, ...], form: str) -> Customer:
-    return Customer("CUS-00002", legal, core, form, (), "en_US", "DE", "EUR", "x", "0",
-                    tuple(customer_aliases(legal, core, form, ())))
+    return Customer(
+        "CUS-00002",
+        legal,
+        core,
+        form,
+        (),
+        "en_US",
+        "DE",
+        "EUR",
+        "x",
+        "0",
+        tuple(customer_aliases(legal, core, form, ())),
+    )
 
 
 def context(customer: Customer) -> Context:
     day = dt.date(2024, 2, 28)
-    invoice = Invoice("MFG-INV-000157", "MFG", 2024, 157, "CNT-2024-587", "CUS-00002",
-                      None, day, day, 397985, "EUR")
-    txn = Transaction("TXN-0000001", "full", dt.date(2024, 3, 1), 397985, "EUR", "CR",
-                      "CUS-00002", ("MFG-INV-000157",))
+    invoice = Invoice(
+        "MFG-INV-000157",
+        "MFG",
+        2024,
+        157,
+        "CNT-2024-587",
+        "CUS-00002",
+        None,
+        day,
+        day,
+        397985,
+        "EUR",
+    )
+    txn = Transaction(
+        "TXN-0000001",
+        "full",
+        dt.date(2024, 3, 1),
+        397985,
+        "EUR",
+        "CR",
+        "CUS-00002",
+        ("MFG-INV-000157",),
+    )
     return Context(txn, customer, (invoice,), None, "en")
 
 
-ALPHABRIDGE = customer_named("Alphabridge Solutions LLC", ("Alphabridge", "Solutions"),
-                             "LLC")
+ALPHABRIDGE = customer_named(
+    "Alphabridge Solutions LLC", ("Alphabridge", "Solutions"), "LLC"
+)
 
 
 def test_k01_off_by_one_span_is_rejected_with_record_span_and_slice(nlp_id):
     good = example("K01")
     check_example(good, nlp_id.make_doc(good.text))
-    bad = Example("rec-9", K01, (Span(9, 29, "CUSTOMER", "CUS-00002",
-                                      surface="ALPHABRIDGE SOLUTIONS"),),
-                  template_id="tpl-x")
+    bad = Example(
+        "rec-9",
+        K01,
+        (Span(9, 29, "CUSTOMER", "CUS-00002", surface="ALPHABRIDGE SOLUTIONS"),),
+        template_id="tpl-x",
+    )
     with pytest.raises(SpanInvariantError) as info:
         check_example(bad)
     message = str(info.value)
@@ -107,8 +176,12 @@ def test_k01_off_by_one_span_is_rejected_with_record_span_and_slice(nlp_id):
 
 
 def test_k02a_offsets_come_from_assembly_not_search():
-    pieces = [Piece("BCA TRF KE "), Piece("BCA", "BANK", "B-1", is_value=True),
-              Piece(" "), Piece("ALPHABRIDGE SOLUTIONS", "CUSTOMER", "C-1", is_value=True)]
+    pieces = [
+        Piece("BCA TRF KE "),
+        Piece("BCA", "BANK", "B-1", is_value=True),
+        Piece(" "),
+        Piece("ALPHABRIDGE SOLUTIONS", "CUSTOMER", "C-1", is_value=True),
+    ]
     text, spans = assemble(pieces, case="upper", record="k02a")
     assert text == EMBEDDED["K02a"][0]
     assert triples(spans) == EMBEDDED["K02a"][1]
@@ -116,17 +189,27 @@ def test_k02a_offsets_come_from_assembly_not_search():
 
 def test_k02b_same_invoice_twice_gives_two_spans():
     template = make_template(
-        "PELUNASAN {INVOICE:invoice|canonical} SISA TAGIHAN {INVOICE:invoice|canonical}")
-    result = render(template, context(ALPHABRIDGE), random.Random(1), record="k02b",
-                    labels={"INVOICE": "INVOICE"})
+        "PELUNASAN {INVOICE:invoice|canonical} SISA TAGIHAN {INVOICE:invoice|canonical}"
+    )
+    result = render(
+        template,
+        context(ALPHABRIDGE),
+        random.Random(1),
+        record="k02b",
+        labels={"INVOICE": "INVOICE"},
+    )
     assert result.text == EMBEDDED["K02b"][0]
     assert triples(result.spans) == EMBEDDED["K02b"][1]
     assert [s.kb_id for s in result.spans] == ["MFG-INV-000157", "MFG-INV-000157"]
 
 
 def test_k03_trailing_whitespace_in_a_value_is_stripped():
-    pieces = [Piece("KIRIM KE "), Piece("Jl. Abdul Muis ", "ADDRESS", "A", is_value=True),
-              Piece(" NO. 12 "), Piece("BANDUNG", "CITY", "C", is_value=True)]
+    pieces = [
+        Piece("KIRIM KE "),
+        Piece("Jl. Abdul Muis ", "ADDRESS", "A", is_value=True),
+        Piece(" NO. 12 "),
+        Piece("BANDUNG", "CITY", "C", is_value=True),
+    ]
     text, spans = assemble(pieces, case="keep", record="k03")
     assert text == EMBEDDED["K03"][0]
     assert triples(spans) == EMBEDDED["K03"][1]
@@ -134,18 +217,44 @@ def test_k03_trailing_whitespace_in_a_value_is_stripped():
 
 def test_k04_prefix_glued_by_a_colon_splits_into_its_own_tokens(nlp_id):
     doc = example_to_doc(nlp_id, example("K04"))
-    assert [t.text for t in doc] == ["PEMBAYARAN", "REF", ":", "MFG", "-", "INV", "-",
-                                     "000157", "ALPHABRIDGE", "SOLUTIONS"]
-    assert doc_to_iob(doc) == ["O", "O", "O", "B-INVOICE", "I-INVOICE", "I-INVOICE",
-                               "I-INVOICE", "I-INVOICE", "B-CUSTOMER", "I-CUSTOMER"]
+    assert [t.text for t in doc] == [
+        "PEMBAYARAN",
+        "REF",
+        ":",
+        "MFG",
+        "-",
+        "INV",
+        "-",
+        "000157",
+        "ALPHABRIDGE",
+        "SOLUTIONS",
+    ]
+    assert doc_to_iob(doc) == [
+        "O",
+        "O",
+        "O",
+        "B-INVOICE",
+        "I-INVOICE",
+        "I-INVOICE",
+        "I-INVOICE",
+        "I-INVOICE",
+        "B-CUSTOMER",
+        "I-CUSTOMER",
+    ]
 
 
 def test_k05_upper_casing_that_changes_length_keeps_spans_exact():
     muller = customer_named("Großhandel Müller GmbH", ("Großhandel", "Müller"), "GmbH")
-    template = make_template("TRF KE {CUSTOMER:customer|legal_name} "
-                             "{INVOICE:invoice|canonical}")
-    result = render(template, context(muller), random.Random(1), record="k05",
-                    labels={"CUSTOMER": "CUSTOMER", "INVOICE": "INVOICE"})
+    template = make_template(
+        "TRF KE {CUSTOMER:customer|legal_name} {INVOICE:invoice|canonical}"
+    )
+    result = render(
+        template,
+        context(muller),
+        random.Random(1),
+        record="k05",
+        labels={"CUSTOMER": "CUSTOMER", "INVOICE": "INVOICE"},
+    )
     assert result.text == EMBEDDED["K05"][0]
     assert len(result.text) == 45
     assert triples(result.spans) == EMBEDDED["K05"][1]
@@ -154,38 +263,55 @@ def test_k05_upper_casing_that_changes_length_keeps_spans_exact():
 
 def write_and_read(tmp_path, nlp, examples, labels):
     docs = [example_to_doc(nlp, ex) for ex in examples]
-    writers = [DoccanoWriter(tmp_path / "doccano"), SpacyWriter(tmp_path / "spacy"),
-               HfWriter(tmp_path / "hf", iob_names(labels))]
+    writers = [
+        DoccanoWriter(tmp_path / "doccano"),
+        SpacyWriter(tmp_path / "spacy"),
+        HfWriter(tmp_path / "hf", iob_names(labels)),
+    ]
     for ex, doc in zip(examples, docs):
         for writer in writers:
             writer.write(ex, doc)
     for writer in writers:
         writer.close()
-    return (read_doccano(tmp_path / "doccano" / "train.jsonl"),
-            read_docbin(tmp_path / "spacy" / "train.spacy", nlp),
-            load_from_disk(str(tmp_path / "hf")))
+    return (
+        read_doccano(tmp_path / "doccano" / "train.jsonl"),
+        read_docbin(tmp_path / "spacy" / "train.spacy", nlp),
+        load_from_disk(str(tmp_path / "hf")),
+    )
 
 
 def test_k06_code_points_survive_every_export(tmp_path, nlp_id):
     ex = example("K06")
-    doccano, spacy_docs, hf = write_and_read(tmp_path, nlp_id, [ex],
-                                             ("CUSTOMER", "INVOICE"))
+    doccano, spacy_docs, hf = write_and_read(
+        tmp_path, nlp_id, [ex], ("CUSTOMER", "INVOICE")
+    )
     want = [(ex.text, [tuple(s) for s in EMBEDDED["K06"][1]])]
     assert doccano == want
     assert spacy_docs == want
     row = hf["train"][0]
     names = hf["train"].features["ner_tags"].feature.names
-    assert iob_to_offsets(nlp_id, row["tokens"], row["spaces"],
-                          [names[i] for i in row["ner_tags"]]) == want[0]
+    assert (
+        iob_to_offsets(
+            nlp_id, row["tokens"], row["spaces"], [names[i] for i in row["ner_tags"]]
+        )
+        == want[0]
+    )
     raw = (tmp_path / "doccano" / "train.jsonl").read_bytes()
     assert "💳".encode() in raw  # UTF-8, not an escape
 
 
 def test_k07_multi_line_value_is_flattened_before_assembly():
-    pieces = [Piece("KIRIM TAGIHAN KE "),
-              Piece("Jl. Merdeka No. 12\nBandung, Jawa Barat 40111", "ADDRESS", "A",
-                    is_value=True),
-              Piece(" UP "), Piece("ALPHABRIDGE", "CUSTOMER", "C", is_value=True)]
+    pieces = [
+        Piece("KIRIM TAGIHAN KE "),
+        Piece(
+            "Jl. Merdeka No. 12\nBandung, Jawa Barat 40111",
+            "ADDRESS",
+            "A",
+            is_value=True,
+        ),
+        Piece(" UP "),
+        Piece("ALPHABRIDGE", "CUSTOMER", "C", is_value=True),
+    ]
     text, spans = assemble(pieces, case="keep", record="k07")
     assert text == EMBEDDED["K07"][0]
     assert triples(spans) == EMBEDDED["K07"][1]
@@ -195,19 +321,32 @@ def test_k09_adjacent_entities_of_one_label_stay_two(nlp_id):
     doc = example_to_doc(nlp_id, example("K09"))
     tags = doc_to_iob(doc)
     assert tags == ["O", "B-CUSTOMER", "I-CUSTOMER", "B-CUSTOMER"]
-    text, spans = iob_to_offsets(nlp_id, [t.text for t in doc],
-                                 [bool(t.whitespace_) for t in doc], tags)
+    text, spans = iob_to_offsets(
+        nlp_id, [t.text for t in doc], [bool(t.whitespace_) for t in doc], tags
+    )
     assert spans == [tuple(s) for s in EMBEDDED["K09"][1]]
 
 
 def test_k11_every_split_has_the_same_label_names(tmp_path, nlp_id):
     labels = ("CUSTOMER", "INVOICE", "CONTRACT")
     train = example("K11")
-    test = Example("t-1", "PMT MFG-INV-000157", (Span(4, 18, "INVOICE", "KB"),),
-                   template_id="other", split="test")
+    test = Example(
+        "t-1",
+        "PMT MFG-INV-000157",
+        (Span(4, 18, "INVOICE", "KB"),),
+        template_id="other",
+        split="test",
+    )
     _, _, hf = write_and_read(tmp_path, nlp_id, [train, test], labels)
-    want = ["O", "B-CUSTOMER", "I-CUSTOMER", "B-INVOICE", "I-INVOICE", "B-CONTRACT",
-            "I-CONTRACT"]
+    want = [
+        "O",
+        "B-CUSTOMER",
+        "I-CUSTOMER",
+        "B-INVOICE",
+        "I-INVOICE",
+        "B-CONTRACT",
+        "I-CONTRACT",
+    ]
     for split in ("train", "validation", "test"):
         assert hf[split].features["ner_tags"].feature.names == want
     label2id = json.loads((tmp_path / "hf" / "label2id.json").read_text())
@@ -218,20 +357,26 @@ def test_k11_every_split_has_the_same_label_names(tmp_path, nlp_id):
 
 def test_k12_doccano_line_uses_the_label_key_with_triples(tmp_path, nlp_id):
     write_and_read(tmp_path, nlp_id, [example("K12")], ("CUSTOMER", "INVOICE"))
-    line = json.loads((tmp_path / "doccano" / "train.jsonl").read_text().splitlines()[0])
+    line = json.loads(
+        (tmp_path / "doccano" / "train.jsonl").read_text().splitlines()[0]
+    )
     assert line["label"] == [[9, 30, "CUSTOMER"], [31, 45, "INVOICE"]]
     assert "labels" not in line and "entities" not in line
     assert list(line)[:2] == ["text", "label"]
-    assert all(isinstance(v, str) for k, v in line.items()
-               if k not in ("text", "label", "kb_links"))
+    assert all(
+        isinstance(v, str)
+        for k, v in line.items()
+        if k not in ("text", "label", "kb_links")
+    )
 
 
 def test_k13_docbin_spans_are_exact_and_misaligned_ones_fail(tmp_path, nlp_id):
     ex = example("K13")
     _, spacy_docs, _ = write_and_read(tmp_path, nlp_id, [ex], ("CUSTOMER", "INVOICE"))
     assert spacy_docs == [(ex.text, [tuple(s) for s in EMBEDDED["K13"][1]])]
-    shrunk = Example("rec-13", ex.text, (Span(7, 27, "CUSTOMER", "CUS-1"),),
-                     template_id="tpl")
+    shrunk = Example(
+        "rec-13", ex.text, (Span(7, 27, "CUSTOMER", "CUS-1"),), template_id="tpl"
+    )
     with pytest.raises(SpanInvariantError) as info:
         example_to_doc(nlp_id, shrunk)
     assert info.value.record == "rec-13" and "does not align" in str(info.value)
@@ -240,7 +385,9 @@ def test_k13_docbin_spans_are_exact_and_misaligned_ones_fail(tmp_path, nlp_id):
 def test_embedded_cases_match_the_shared_file():
     if not CASES.exists():
         pytest.skip("shared/cases is not beside this checkout")
-    shared = {c["id"]: c for c in map(json.loads, CASES.read_text("utf-8").splitlines())}
+    shared = {
+        c["id"]: c for c in map(json.loads, CASES.read_text("utf-8").splitlines())
+    }
     for case_id, (text, spans) in EMBEDDED.items():
         assert shared[case_id]["text"] == text
         assert shared[case_id]["spans"] == spans
@@ -255,5 +402,5 @@ def test_k06_doccano_utf16_offsets_for_browser_counting_tools(tmp_path, nlp_id):
     assert line["label"] == [[7, 28, "CUSTOMER"], [29, 43, "INVOICE"]]
     units = ex.text.encode("utf-16-le")
     for start, end, _ in line["label"]:
-        piece = units[start * 2:end * 2].decode("utf-16-le")
+        piece = units[start * 2 : end * 2].decode("utf-16-le")
         assert piece in ("ALPHABRIDGE SOLUTIONS", "MFG-INV-000157")

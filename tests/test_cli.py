@@ -22,8 +22,9 @@ runner = CliRunner()
 
 def test_build_writes_the_export_and_prints_the_table(tmp_path):
     out = tmp_path / "out"
-    result = runner.invoke(app, ["build", "--out", str(out), "--size", "120",
-                                 "--seed", "4"])
+    result = runner.invoke(
+        app, ["build", "--out", str(out), "--size", "120", "--seed", "4"]
+    )
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 4 and manifest["config"]["narratives"] == 120
@@ -40,8 +41,9 @@ def test_build_writes_the_export_and_prints_the_table(tmp_path):
         (["--size", "0"], None, 2, "--size"),
     ],
 )
-def test_bad_input_ends_with_a_coded_message_and_exit_code(tmp_path, args, config_text,
-                                                           code, words):
+def test_bad_input_ends_with_a_coded_message_and_exit_code(
+    tmp_path, args, config_text, code, words
+):
     cmd = ["build", "--out", str(tmp_path / "out"), *args]
     if config_text is not None:
         cmd += ["--config", str(write(tmp_path / "c.yaml", config_text))]
@@ -68,7 +70,9 @@ def test_existing_output_needs_force(tmp_path):
     assert result.exit_code == 7 and "only replaces an earlier export" in result.output
     assert (out / "notes.txt").read_text() == "mine"
     (out / "notes.txt").unlink()
-    assert runner.invoke(app, ["build", "--out", str(out), "--size", "60"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["build", "--out", str(out), "--size", "60"]).exit_code == 0
+    )
     result = runner.invoke(app, ["build", "--out", str(out), "--size", "70", "--force"])
     assert result.exit_code == 0
     assert json.loads((out / "manifest.json").read_text())["config"]["narratives"] == 70
@@ -87,12 +91,17 @@ def test_unwritable_parent_is_reported(tmp_path):
 
 
 def test_check_templates_reports_file_line_and_column(tmp_path):
-    write(tmp_path / "t.yaml", "channel: x\nlanguage: id\ntemplates:\n  - id: a\n"
-          "    kind: full\n    text: \"PMT {CUSTOMER:customer\"\n")
+    write(
+        tmp_path / "t.yaml",
+        "channel: x\nlanguage: id\ntemplates:\n  - id: a\n"
+        '    kind: full\n    text: "PMT {CUSTOMER:customer"\n',
+    )
     result = runner.invoke(app, ["check-templates", str(tmp_path)])
     assert result.exit_code == 3
-    assert f"{tmp_path / 't.yaml'}:6:16 (template a): placeholder is not closed" in \
-        result.output.replace("\n", "")
+    assert (
+        f"{tmp_path / 't.yaml'}:6:16 (template a): placeholder is not closed"
+        in result.output.replace("\n", "")
+    )
     result = runner.invoke(app, ["check-templates"])
     assert result.exit_code == 0 and "templates ok" in result.output
 
@@ -108,22 +117,49 @@ def _started(proc: subprocess.Popen, parent: Path, timeout: float = 300) -> bool
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_a_killed_build_leaves_the_old_export_or_the_whole_new_one(tmp_path):
     out = tmp_path / "out"
-    first = subprocess.run([sys.executable, "-m", "corpus_builder.cli", "build",
-                            "--out", str(out), "--size", "100"], capture_output=True)
+    first = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "corpus_builder.cli",
+            "build",
+            "--out",
+            str(out),
+            "--size",
+            "100",
+        ],
+        capture_output=True,
+    )
     assert first.returncode == 0, first.stderr
     old = _files(out)
     outcomes = set()
     for delay in (0.0, 0.5, 1.5, 3.0, 6.0, 12.0):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "corpus_builder.cli", "build", "--out", str(out),
-             "--size", "3000", "--seed", "9", "--force"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "corpus_builder.cli",
+                "build",
+                "--out",
+                str(out),
+                "--size",
+                "3000",
+                "--seed",
+                "9",
+                "--force",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         _started(proc, tmp_path)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
@@ -149,8 +185,19 @@ def test_a_killed_build_leaves_the_old_export_or_the_whole_new_one(tmp_path):
 def test_sigterm_cleans_up_and_exits_130(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "corpus_builder.cli", "build", "--out", str(out),
-         "--size", "5000"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "corpus_builder.cli",
+            "build",
+            "--out",
+            str(out),
+            "--size",
+            "5000",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     assert _started(proc, tmp_path)
     time.sleep(0.5)
     proc.send_signal(signal.SIGTERM)

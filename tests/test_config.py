@@ -38,7 +38,11 @@ def test_a_partial_file_overrides_only_its_keys(tmp_path):
         ("seed: abc\n", "seed", "whole number >= 0"),
         ("seed: 1.5\n", "seed", "whole number >= 0"),
         ("graph:\n  invoices: many\n", "graph.invoices", "or 'auto'"),
-        ("graph:\n  locales: {fr_FR: 1}\n", "graph.locales.fr_FR", "unsupported locale"),
+        (
+            "graph:\n  locales: {fr_FR: 1}\n",
+            "graph.locales.fr_FR",
+            "unsupported locale",
+        ),
         ("splits: {train: 0.8, validation: 0.1, test: 0.2}\n", "splits", "add up to 1"),
         ("splits: {train: 0.9, test: 0.1}\n", "splits", "exactly the keys"),
         ("transactions:\n  partial: 2\n", "transactions.partial", "from 0 to 1"),
@@ -91,18 +95,24 @@ def test_rename_changes_export_labels(tmp_path):
 
 def test_messiness_knobs_have_documented_defaults_and_are_checked(tmp_path):
     config = load_config(None)
-    assert (config.typo_rate, config.ocr_rate, config.extra_spaces_rate,
-            config.confuser_rate) == (0.03, 0.01, 0.05, 0.15)
+    assert (
+        config.typo_rate,
+        config.ocr_rate,
+        config.extra_spaces_rate,
+        config.confuser_rate,
+    ) == (0.03, 0.01, 0.05, 0.15)
     assert config.alias_weights["legal_name"] == 3.0
     assert config.channel_weights == {}
     path = write(tmp_path / "k.yaml", "aliases: {acronym: 5}\nchannels: {mt940: 0.5}\n")
     config = load_config(path)
     assert config.alias_weights == {"acronym": 5.0}
     assert config.channel_weights == {"mt940": 0.5}
-    for text, key in (("aliases: {nickname: 1}\n", "aliases.nickname"),
-                      ("noise: {typo: 1.5}\n", "noise.typo"),
-                      ("channels: {sepa: -1}\n", "channels.sepa"),
-                      ("noise: {typo: 0.6, ocr: 0.6}\n", "noise")):
+    for text, key in (
+        ("aliases: {nickname: 1}\n", "aliases.nickname"),
+        ("noise: {typo: 1.5}\n", "noise.typo"),
+        ("channels: {sepa: -1}\n", "channels.sepa"),
+        ("noise: {typo: 0.6, ocr: 0.6}\n", "noise"),
+    ):
         with pytest.raises(ConfigError) as info:
             load_config(write(tmp_path / "bad.yaml", text))
         assert info.value.key == key
@@ -111,15 +121,24 @@ def test_messiness_knobs_have_documented_defaults_and_are_checked(tmp_path):
 @pytest.mark.parametrize(
     "text, key, words",
     [
-        ("graph:\n  start_date: 2023-02-30\n", "graph.start_date", "line 2: expected a date"),
+        (
+            "graph:\n  start_date: 2023-02-30\n",
+            "graph.start_date",
+            "line 2: expected a date",
+        ),
         ("seed: 2024-02-30\n", "seed", "line 1: expected a whole number"),
         ("seed: 1\nnarratives: 5\nseed: 2\n", "seed", "line 3: the key appears twice"),
-        ("narratives: 10\nlabels:\n  - CUSTOMER\n  - bad label\n", "labels[1]", "line 4:"),
+        (
+            "narratives: 10\nlabels:\n  - CUSTOMER\n  - bad label\n",
+            "labels[1]",
+            "line 4:",
+        ),
         ("spacy_lang: ja\n", "spacy_lang", "needs a package that is not installed"),
     ],
 )
-def test_values_yaml_cannot_construct_still_get_their_key_and_line(tmp_path, text, key,
-                                                                  words):
+def test_values_yaml_cannot_construct_still_get_their_key_and_line(
+    tmp_path, text, key, words
+):
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path / "bad.yaml", text))
     assert info.value.key == key

@@ -54,15 +54,18 @@ def test_invoices_follow_their_contract(graph):
         assert invoice.currency == contract.currency
         assert contract.start_date <= invoice.issue_date <= contract.end_date
         assert invoice.due_date - invoice.issue_date == dt.timedelta(
-            days=contract.payment_terms_days)
+            days=contract.payment_terms_days
+        )
 
 
 def test_invoice_dates_lie_on_the_billing_schedule(graph):
     for invoice in graph.invoices.values():
         contract = graph.contracts[invoice.contract_id]
         if contract.billing_schedule == "monthly":
-            assert invoice.issue_date.day == contract.start_date.day or \
-                invoice.issue_date.day >= 28
+            assert (
+                invoice.issue_date.day == contract.start_date.day
+                or invoice.issue_date.day >= 28
+            )
         if contract.billing_schedule in ("monthly", "quarterly"):
             assert invoice.issue_date in billing_dates(contract, None)
 
@@ -89,10 +92,13 @@ def test_transaction_kinds_have_their_shapes(graph):
             assert 2 <= len(txn.invoice_numbers) <= 3
             customers = {graph.invoices[n].customer_id for n in txn.invoice_numbers}
             assert customers == {txn.customer_id}
-            assert txn.amount_cents == sum(graph.invoices[n].amount_cents
-                                           for n in txn.invoice_numbers)
+            assert txn.amount_cents == sum(
+                graph.invoices[n].amount_cents for n in txn.invoice_numbers
+            )
         if txn.kind == "overpaid":
-            assert txn.amount_cents > graph.invoices[txn.invoice_numbers[0]].amount_cents
+            assert (
+                txn.amount_cents > graph.invoices[txn.invoice_numbers[0]].amount_cents
+            )
         if txn.kind == "partial":
             assert 1 <= txn.part <= txn.parts <= 3
     assert kinds["partial"] > 0
@@ -103,8 +109,10 @@ def test_aliases_resolve_to_one_customer_and_ibans_are_valid(graph):
     for customer in graph.customers.values():
         for alias in customer.aliases:
             if alias.form != "legal_name":
-                assert owner.setdefault(alias.text.upper(), customer.customer_id) == \
-                    customer.customer_id
+                assert (
+                    owner.setdefault(alias.text.upper(), customer.customer_id)
+                    == customer.customer_id
+                )
         if customer.country in ("DE", "NL"):
             assert iban_is_valid(customer.account)
     for alias, ids in graph.ambiguous_aliases.items():
@@ -129,8 +137,12 @@ def _first(graph, kind):
     ],
 )
 def test_check_graph_names_the_record_that_breaks_a_rule(graph, breakage, words):
-    g = replace(graph, invoices=dict(graph.invoices), transactions=list(graph.transactions),
-                settlements=list(graph.settlements))
+    g = replace(
+        graph,
+        invoices=dict(graph.invoices),
+        transactions=list(graph.transactions),
+        settlements=list(graph.settlements),
+    )
     number, invoice = next(iter(g.invoices.items()))
     record = number
     if breakage == "invoice_customer":

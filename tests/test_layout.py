@@ -24,8 +24,9 @@ def spans_of(text, *pieces):
 
 def test_wrap_breaks_inside_an_entity_and_maps_its_offsets(nlp_id):
     text = "PMT ALPHABRIDGE SOLUTIONS MFG-INV-000157"
-    spans = spans_of(text, ("ALPHABRIDGE SOLUTIONS", "CUSTOMER"),
-                     ("MFG-INV-000157", "INVOICE"))
+    spans = spans_of(
+        text, ("ALPHABRIDGE SOLUTIONS", "CUSTOMER"), ("MFG-INV-000157", "INVOICE")
+    )
     wrapped, mapped = wrap(text, spans, 20)
     assert wrapped == "PMT ALPHABRIDGE SOLU\nTIONS MFG-INV-000157"
     assert [(s.start, s.end) for s in mapped] == [(4, 26), (27, 41)]
@@ -45,24 +46,37 @@ def test_wrap_keeps_clear_of_punctuation_next_to_an_entity(nlp_id):
 @settings(max_examples=300, deadline=None)
 @given(st.integers(min_value=20, max_value=70))
 def test_wrap_at_any_width_keeps_every_invariant(nlp_id, width):
-    spans = spans_of(TEXT, ("INV 3689", "INVOICE"), ("USD", "CURRENCY"),
-                     ("18,458.92", "AMOUNT"), ("ALPHABRIDGE", "CUSTOMER"))
+    spans = spans_of(
+        TEXT,
+        ("INV 3689", "INVOICE"),
+        ("USD", "CURRENCY"),
+        ("18,458.92", "AMOUNT"),
+        ("ALPHABRIDGE", "CUSTOMER"),
+    )
     wrapped, mapped = wrap(TEXT, spans, width)
     assert all(len(line) <= width for line in wrapped.split("\n"))
     assert wrapped.replace("\n", "") == TEXT
     for old, new in zip(spans, mapped):
-        assert wrapped[new.start:new.end].replace("\n", "") == old.surface
+        assert wrapped[new.start : new.end].replace("\n", "") == old.surface
     check_example(Example("w", wrapped, mapped), nlp_id.make_doc(wrapped))
 
 
 def test_truncation_keeps_a_cut_span_flagged_and_counts_lost_ones():
     text = "SEPA CT ALPHABRIDGE SOLUTIONS REMI MFG-INV-000157 EREF X1"
-    spans = spans_of(text, ("ALPHABRIDGE SOLUTIONS", "CUSTOMER"),
-                     ("MFG-INV-000157", "INVOICE"), ("X1", "REF"))
-    cut, kept, dropped = truncate(text, spans, len("SEPA CT ALPHABRIDGE SOLUTIONS REMI MFG-IN"))
+    spans = spans_of(
+        text,
+        ("ALPHABRIDGE SOLUTIONS", "CUSTOMER"),
+        ("MFG-INV-000157", "INVOICE"),
+        ("X1", "REF"),
+    )
+    cut, kept, dropped = truncate(
+        text, spans, len("SEPA CT ALPHABRIDGE SOLUTIONS REMI MFG-IN")
+    )
     assert cut == "SEPA CT ALPHABRIDGE SOLUTIONS REMI MFG-IN"
     assert [(s.label, s.surface, s.form) for s in kept] == [
-        ("CUSTOMER", "ALPHABRIDGE SOLUTIONS", ""), ("INVOICE", "MFG-IN", "+truncated")]
+        ("CUSTOMER", "ALPHABRIDGE SOLUTIONS", ""),
+        ("INVOICE", "MFG-IN", "+truncated"),
+    ]
     assert [s.label for s in dropped] == ["REF"]
 
 
@@ -90,8 +104,9 @@ def test_noise_never_spells_another_entity_and_marks_its_form():
     settings = RenderSettings(typo_rate=1.0, surface_index=index)
     seen = set()
     for seed in range(300):
-        piece = fill_slot(slot, ctx, random.Random(seed), {"INVOICE": "INVOICE"},
-                          settings)
+        piece = fill_slot(
+            slot, ctx, random.Random(seed), {"INVOICE": "INVOICE"}, settings
+        )
         assert piece.text != taken
         assert piece.kb_id == "MFG-INV-000157"
         seen.add(piece.form)

@@ -30,16 +30,32 @@ def records(built):
 def test_each_family_is_visible_in_the_corpus(built):
     counts = built.manifest["counts"]
     customer = set(counts["surface_forms"]["CUSTOMER"])
-    assert {"legal_name", "legal_form_dropped", "legal_form_moved", "abbreviated",
-            "truncated", "acronym", "words_merged"} <= customer
+    assert {
+        "legal_name",
+        "legal_form_dropped",
+        "legal_form_moved",
+        "abbreviated",
+        "truncated",
+        "acronym",
+        "words_merged",
+    } <= customer
     assert any(form.endswith("+typo") for form in customer)
     invoice = set(counts["surface_forms"]["INVOICE"])
-    assert {"canonical", "series_dropped", "separator_space", "padding_dropped",
-            "prefix_spelled", "prefix_localized", "year_inserted"} <= invoice
+    assert {
+        "canonical",
+        "series_dropped",
+        "separator_space",
+        "padding_dropped",
+        "prefix_spelled",
+        "prefix_localized",
+        "year_inserted",
+    } <= invoice
     assert sum(counts["noisy_mentions"].values()) > 0
     assert len(set().union(*counts["channels"].values())) >= 12
     assert all(set(langs) == {"id", "en"} for langs in counts["languages"].values())
-    wrapped = [r for r in records(built) if r["channel"] == "mt940" and "\n" in r["text"]]
+    wrapped = [
+        r for r in records(built) if r["channel"] == "mt940" and "\n" in r["text"]
+    ]
     assert wrapped
     for record in wrapped:
         assert all(len(line) <= 65 for line in record["text"].split("\n"))
@@ -51,8 +67,9 @@ def test_every_form_resolves_to_one_entity_or_is_flagged(built, small_config):
     checked = 0
     rendered = set()
     for record in records(built):
-        for (start, end, kb, form, score), (_, _, label) in zip(record["kb_links"],
-                                                                 record["label"]):
+        for (start, end, kb, form, score), (_, _, label) in zip(
+            record["kb_links"], record["label"]
+        ):
             if label not in IDENTIFIERS:
                 continue
             surface = record["text"][start:end].replace("\n", "").upper()
@@ -73,17 +90,25 @@ def test_every_form_resolves_to_one_entity_or_is_flagged(built, small_config):
     assert not (rendered & set(graph.ambiguous_aliases)) - legal_names
 
 
-WORD = st.lists(st.sampled_from(list("ABCXYZabcxyzßİﬁéÅøŁ💳") + ["e\u0301", "\u00a0"]),
-                min_size=1, max_size=9).map("".join)
+WORD = st.lists(
+    st.sampled_from(list("ABCXYZabcxyzßİﬁéÅøŁ💳") + ["e\u0301", "\u00a0"]),
+    min_size=1,
+    max_size=9,
+).map("".join)
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(WORD, min_size=1, max_size=3), WORD,
-       st.sampled_from(["PT", "CV", "PT Tbk", "LLC", "Inc.", "GmbH"]),
-       st.sampled_from(["upper", "keep"]), st.integers(0, 2 ** 32),
-       st.integers(min_value=20, max_value=60))
-def test_every_transformation_keeps_spans_exact(words, sector, legal_form, case, seed,
-                                                width):
+@given(
+    st.lists(WORD, min_size=1, max_size=3),
+    WORD,
+    st.sampled_from(["PT", "CV", "PT Tbk", "LLC", "Inc.", "GmbH"]),
+    st.sampled_from(["upper", "keep"]),
+    st.integers(0, 2**32),
+    st.integers(min_value=20, max_value=60),
+)
+def test_every_transformation_keeps_spans_exact(
+    words, sector, legal_form, case, seed, width
+):
     rng = random.Random(seed)
     core = (*words, sector)
     legal = " ".join(core) + f" {legal_form}"
@@ -92,11 +117,17 @@ def test_every_transformation_keeps_spans_exact(words, sector, legal_form, case,
     for alias in aliases:
         for value in (alias.text, typo(alias.text, rng), ocr(alias.text, rng)):
             invoice = rng.choice(invoices).text
-            pieces = [Piece("PMT "), Piece(value, "CUSTOMER", "CUS-1", is_value=True),
-                      Piece(" REF:"), Piece(invoice, "INVOICE", "INV-1", is_value=True)]
+            pieces = [
+                Piece("PMT "),
+                Piece(value, "CUSTOMER", "CUS-1", is_value=True),
+                Piece(" REF:"),
+                Piece(invoice, "INVOICE", "INV-1", is_value=True),
+            ]
             text, spans = assemble(pieces, case=case, record="p")
-            assert text[spans[1].start:spans[1].end] == apply_case(invoice, case)
-            for changed, kept in (wrap(text, spans, width),
-                                  truncate(text, spans, width)[:2]):
+            assert text[spans[1].start : spans[1].end] == apply_case(invoice, case)
+            for changed, kept in (
+                wrap(text, spans, width),
+                truncate(text, spans, width)[:2],
+            ):
                 check_example(Example("p", changed, kept))
-                assert [s.kb_id for s in kept] == ["CUS-1", "INV-1"][:len(kept)]
+                assert [s.kb_id for s in kept] == ["CUS-1", "INV-1"][: len(kept)]

@@ -27,8 +27,9 @@ def test_each_template_has_one_split_and_every_split_every_kind(seed):
     config = load_config(None)
     plan = assign_splits(templates, config, random.Random(seed))
     assert set(plan.template_split) == {t.id for t in templates}
-    assert not any(key.startswith("kind:") for gaps in plan.gaps.values()
-                   for key in gaps)
+    assert not any(
+        key.startswith("kind:") for gaps in plan.gaps.values() for key in gaps
+    )
     assert "train" not in plan.gaps
     for split in ("validation", "test"):
         assert len(plan.templates_of(split, templates)) >= 5

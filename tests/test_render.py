@@ -12,21 +12,46 @@ from corpus_builder.example import Example
 from corpus_builder.render import Piece, assemble, clean_value
 from corpus_builder.validate import check_example
 
-TRICKY = st.sampled_from(["ß", "İ", "ﬁ", "é", "e\u0301", "\u0301", "💳", "\u00a0",
-                          "\u200b", "\t", "\n", "\u200f", " ", "ǰ", "ŉ", "Å", "ᄀ", "ᅡ"])
+TRICKY = st.sampled_from(
+    [
+        "ß",
+        "İ",
+        "ﬁ",
+        "é",
+        "e\u0301",
+        "\u0301",
+        "💳",
+        "\u00a0",
+        "\u200b",
+        "\t",
+        "\n",
+        "\u200f",
+        " ",
+        "ǰ",
+        "ŉ",
+        "Å",
+        "ᄀ",
+        "ᅡ",
+    ]
+)
 VALUES = st.lists(st.one_of(st.text(max_size=8), TRICKY), max_size=6).map("".join)
-LITERALS = st.lists(st.one_of(st.text(alphabet="ABC :/-", max_size=5), TRICKY),
-                    max_size=3).map("".join)
+LITERALS = st.lists(
+    st.one_of(st.text(alphabet="ABC :/-", max_size=5), TRICKY), max_size=3
+).map("".join)
 
 
 @settings(max_examples=600, deadline=None)
-@given(st.lists(st.tuples(LITERALS, VALUES), min_size=1, max_size=4),
-       st.sampled_from(["upper", "keep"]))
+@given(
+    st.lists(st.tuples(LITERALS, VALUES), min_size=1, max_size=4),
+    st.sampled_from(["upper", "keep"]),
+)
 def test_spans_slice_to_their_rendered_values(pairs, case):
     pieces = []
     for literal, value in pairs:
-        pieces += [Piece(literal + " "), Piece(value, "X", "KB", slot="{X:x}",
-                                               is_value=True)]
+        pieces += [
+            Piece(literal + " "),
+            Piece(value, "X", "KB", slot="{X:x}", is_value=True),
+        ]
     try:
         text, spans = assemble(pieces, case=case, record="r")
     except SpanInvariantError as error:
@@ -42,7 +67,7 @@ def test_spans_slice_to_their_rendered_values(pairs, case):
         assert error.rule.startswith("1 ")
         return
     for span in spans:
-        assert text[span.start:span.end] == span.surface
+        assert text[span.start : span.end] == span.surface
         assert span.surface == span.surface.strip() and span.surface
 
 
@@ -75,17 +100,35 @@ def test_a_payment_of_three_invoices_can_name_all_three():
     from corpus_builder.render import render
     from corpus_builder.templates import Template, parse_placeholders
 
-    text = "PMT {INVOICE:invoice|canonical}, {INVOICE:invoice2|canonical}, " \
+    text = (
+        "PMT {INVOICE:invoice|canonical}, {INVOICE:invoice2|canonical}, "
         "{INVOICE:invoice3|canonical}"
-    template = Template("t", "c", "en", "multi", 1, "upper", text,
-                        parse_placeholders(text, path="f", line=1, column=1), "f", 1, 1)
+    )
+    template = Template(
+        "t",
+        "c",
+        "en",
+        "multi",
+        1,
+        "upper",
+        text,
+        parse_placeholders(text, path="f", line=1, column=1),
+        "f",
+        1,
+        1,
+    )
     ctx = probe_contexts("multi", "en")[0]
-    example = render(template, ctx, random.Random(1), record="r",
-                     labels={"INVOICE": "INVOICE"})
+    example = render(
+        template, ctx, random.Random(1), record="r", labels={"INVOICE": "INVOICE"}
+    )
     assert example.text == "PMT MFG-INV-000157, MFG-INV-000158, MFG-INV-000159"
-    assert [s.kb_id for s in example.spans] == ["MFG-INV-000157", "MFG-INV-000158",
-                                                "MFG-INV-000159"]
+    assert [s.kb_id for s in example.spans] == [
+        "MFG-INV-000157",
+        "MFG-INV-000158",
+        "MFG-INV-000159",
+    ]
     assert [(s.start, s.end) for s in example.spans] == [
         (len("PMT "), len("PMT MFG-INV-000157")),
         (len("PMT MFG-INV-000157, "), len("PMT MFG-INV-000157, MFG-INV-000158")),
-        (len("PMT MFG-INV-000157, MFG-INV-000158, "), len(example.text))]
+        (len("PMT MFG-INV-000157, MFG-INV-000158, "), len(example.text)),
+    ]

@@ -30,14 +30,41 @@ def default_corpus(tmp_path_factory):
 
 
 def test_debug_data_finds_no_misaligned_or_whitespace_spans(default_corpus):
-    made = subprocess.run([sys.executable, "-m", "spacy", "init", "config", "ner.cfg",
-                           "--lang", "id", "--pipeline", "ner"], cwd=default_corpus,
-                          capture_output=True, text=True)
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "spacy",
+            "init",
+            "config",
+            "ner.cfg",
+            "--lang",
+            "id",
+            "--pipeline",
+            "ner",
+        ],
+        cwd=default_corpus,
+        capture_output=True,
+        text=True,
+    )
     assert made.returncode == 0, made.stderr
-    result = subprocess.run([sys.executable, "-m", "spacy", "debug", "data", "ner.cfg",
-                             "--paths.train", "exports/spacy/train.spacy",
-                             "--paths.dev", "exports/spacy/dev.spacy"],
-                            cwd=default_corpus, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "spacy",
+            "debug",
+            "data",
+            "ner.cfg",
+            "--paths.train",
+            "exports/spacy/train.spacy",
+            "--paths.dev",
+            "exports/spacy/dev.spacy",
+        ],
+        cwd=default_corpus,
+        capture_output=True,
+        text=True,
+    )
     report = result.stdout + result.stderr
     assert result.returncode == 0, report
     assert "Corpus is loadable" in report
@@ -59,5 +86,7 @@ def test_baseline_scores_above_0_9_on_dev_and_scores_every_label_on_test(
     assert metrics["ents_f"] == result["test"]["f"]
     report = (out / "report.md").read_text()
     for label, scores in per_label.items():
-        assert f"| {label} | {scores['p']:.3f} | {scores['r']:.3f} | {scores['f']:.3f} |" \
+        assert (
+            f"| {label} | {scores['p']:.3f} | {scores['r']:.3f} | {scores['f']:.3f} |"
             in report
+        )

@@ -49,11 +49,16 @@ def test_placeholders_split_into_literals_and_slots():
         ("PMT {REF:ref}", 16, "cannot carry a label"),
         ("PMT {customer:customer}", 16, "upper-case"),
         ("PMT {DATE:date|sometime}", 16, "unknown option 'sometime'"),
-        ("PMT {CUSTOMER:invoice}", 16, "field 'invoice' makes INVOICE spans, not CUSTOMER"),
+        (
+            "PMT {CUSTOMER:invoice}",
+            16,
+            "field 'invoice' makes INVOICE spans, not CUSTOMER",
+        ),
     ],
 )
-def test_broken_placeholders_fail_with_file_line_and_column(tmp_path, text, column,
-                                                             words):
+def test_broken_placeholders_fail_with_file_line_and_column(
+    tmp_path, text, column, words
+):
     path = write(tmp_path / "t.yaml", one(text))
     with pytest.raises(TemplateError) as info:
         read_template_file(path)
@@ -70,19 +75,38 @@ def test_broken_placeholders_fail_with_file_line_and_column(tmp_path, text, colu
         ("channel: x\nlanguage: id\ntemplates: [\n", 4, "not valid YAML"),
         ("channel: x\nlanguage: fr\ntemplates: []\n", 2, "language must be one of"),
         ("channel: x\nlanguage: id\ntemplates: []\n", 3, "non-empty list"),
-        ("channel: x\nlanguage: id\nextra: 1\ntemplates: []\n", 3, "unknown key 'extra'"),
+        (
+            "channel: x\nlanguage: id\nextra: 1\ntemplates: []\n",
+            3,
+            "unknown key 'extra'",
+        ),
         (HEAD + '  - id: a\n    kind: gift\n    text: "X"\n', 6, "kind must be one of"),
         (HEAD + '  - id: a\n    kind: full\n    text: "  "\n', 7, "text is empty"),
-        (HEAD + '  - id: a\n    kind: full\n    weight: -2\n    text: "X"\n', 7,
-         "weight must be a number above 0"),
-        (HEAD + '  - id: a\n    kind: fee\n    text: "FEE {CUSTOMER:customer}"\n', 7,
-         "settles nothing"),
-        (HEAD + '  - id: a\n    kind: full\n    text: "X {INVOICE:invoice2}"\n', 7,
-         "needs more than one invoice"),
-        (HEAD + '  - id: a\n    kind: multi\n    text: "X {INVOICE:invoice}"\n', 7,
-         "at least two invoices"),
-        (HEAD + '  - id: a\n    kind: full\n    currencies: [XYZ]\n    text: "X"\n', 7,
-         "no transaction is in XYZ"),
+        (
+            HEAD + '  - id: a\n    kind: full\n    weight: -2\n    text: "X"\n',
+            7,
+            "weight must be a number above 0",
+        ),
+        (
+            HEAD + '  - id: a\n    kind: fee\n    text: "FEE {CUSTOMER:customer}"\n',
+            7,
+            "settles nothing",
+        ),
+        (
+            HEAD + '  - id: a\n    kind: full\n    text: "X {INVOICE:invoice2}"\n',
+            7,
+            "needs more than one invoice",
+        ),
+        (
+            HEAD + '  - id: a\n    kind: multi\n    text: "X {INVOICE:invoice}"\n',
+            7,
+            "at least two invoices",
+        ),
+        (
+            HEAD + '  - id: a\n    kind: full\n    currencies: [XYZ]\n    text: "X"\n',
+            7,
+            "no transaction is in XYZ",
+        ),
         (HEAD + '  - id: a\n    kind: full\n    text: "X\tY"\n', 7, "has a tab"),
     ],
 )
@@ -110,7 +134,9 @@ def test_duplicate_ids_across_files_name_both_places(tmp_path):
 
 
 def test_slot_glued_to_a_word_is_refused_at_load(tmp_path, nlp_id):
-    path = write(tmp_path / "t.yaml", one("TRF NOREK{ACCOUNT:account} {CUSTOMER:customer}"))
+    path = write(
+        tmp_path / "t.yaml", one("TRF NOREK{ACCOUNT:account} {CUSTOMER:customer}")
+    )
     templates = load_templates(tmp_path)
     with pytest.raises(TemplateError) as info:
         check_alignment(templates, nlp_id)
@@ -127,7 +153,9 @@ def test_two_slots_without_a_separator_are_refused(tmp_path, nlp_id):
 
 
 def test_prefix_with_colon_is_accepted(tmp_path, nlp_id):
-    write(tmp_path / "t.yaml", one("PEMBAYARAN REF:{INVOICE:invoice} {CUSTOMER:customer}"))
+    write(
+        tmp_path / "t.yaml", one("PEMBAYARAN REF:{INVOICE:invoice} {CUSTOMER:customer}")
+    )
     assert check_alignment(load_templates(tmp_path), nlp_id) > 0
 
 
@@ -137,8 +165,16 @@ def test_shipped_templates_meet_the_pack_requirements(nlp_id):
     assert len({t.channel for t in templates}) >= 6
     assert {t.language for t in templates} == {"id", "en"}
     labels = set().union(*(t.labels for t in templates))
-    assert labels >= {"CUSTOMER", "INVOICE", "CONTRACT", "PURCHASE_ORDER", "AMOUNT",
-                      "CURRENCY", "DATE", "ACCOUNT"}
+    assert labels >= {
+        "CUSTOMER",
+        "INVOICE",
+        "CONTRACT",
+        "PURCHASE_ORDER",
+        "AMOUNT",
+        "CURRENCY",
+        "DATE",
+        "ACCOUNT",
+    }
     assert {t.kind for t in templates} == set(KINDS)
     assert check_alignment(templates, nlp_id) > len(templates)
 
@@ -152,10 +188,13 @@ def test_shipped_templates_also_fit_the_english_tokenizer():
 def test_choices_parse_with_their_alternatives():
     from corpus_builder.templates import Choice
 
-    parts = parse_placeholders("{~PMT|PAYMENT|} {CUSTOMER:customer}", path="f", line=1,
-                               column=1)
+    parts = parse_placeholders(
+        "{~PMT|PAYMENT|} {CUSTOMER:customer}", path="f", line=1, column=1
+    )
     assert parts[0] == Choice(("PMT", "PAYMENT", ""), 1, 1)
-    assert parts[2] == Slot("customer", "CUSTOMER", None, 1, 1 + len("{~PMT|PAYMENT|} "))
+    assert parts[2] == Slot(
+        "customer", "CUSTOMER", None, 1, 1 + len("{~PMT|PAYMENT|} ")
+    )
 
 
 @pytest.mark.parametrize(
@@ -176,8 +215,9 @@ def test_an_omitted_alternative_takes_one_space_with_it(pick, want):
 def test_omitted_alternatives_at_either_end_leave_no_edge_space():
     from corpus_builder.templates import resolve_choices
 
-    parts = parse_placeholders("{~PMT|} {CUSTOMER:customer} {~OK|}", path="f", line=1,
-                               column=1)
+    parts = parse_placeholders(
+        "{~PMT|} {CUSTOMER:customer} {~OK|}", path="f", line=1, column=1
+    )
     resolved = resolve_choices(parts, lambda choice: "")
     assert resolved == (Slot("customer", "CUSTOMER", None, 1, len("{~PMT|} ") + 1),)
 
@@ -190,18 +230,23 @@ def test_a_choice_needs_two_alternatives(tmp_path):
 
 
 def test_every_alternative_is_probed_against_the_tokenizer(tmp_path, nlp_id):
-    path = write(tmp_path / "t.yaml",
-                 one("TRF {~REK |NOREK}{ACCOUNT:account} {CUSTOMER:customer}"))
+    path = write(
+        tmp_path / "t.yaml",
+        one("TRF {~REK |NOREK}{ACCOUNT:account} {CUSTOMER:customer}"),
+    )
     with pytest.raises(TemplateError) as info:
         check_alignment(load_templates(tmp_path), nlp_id)
     assert info.value.path == str(path)
     assert "NOREK0123456789" in str(info.value)
 
 
-def test_a_slot_whose_every_form_repeats_the_word_before_it_is_refused(tmp_path,
-                                                                     nlp_id):
-    write(tmp_path / "t.yaml",
-          one("PELUNASAN {~FAKTUR|INV} {INVOICE:invoice|series_dropped}"))
+def test_a_slot_whose_every_form_repeats_the_word_before_it_is_refused(
+    tmp_path, nlp_id
+):
+    write(
+        tmp_path / "t.yaml",
+        one("PELUNASAN {~FAKTUR|INV} {INVOICE:invoice|series_dropped}"),
+    )
     with pytest.raises(TemplateError, match="every form of") as info:
         check_alignment(load_templates(tmp_path), nlp_id)
     assert info.value.column == 12 + len("PELUNASAN {~FAKTUR|INV} ")
@@ -215,18 +260,38 @@ def test_forms_that_repeat_the_word_before_them_are_never_drawn():
     from corpus_builder.templates import Template
 
     text = "PELUNASAN INV {INVOICE:invoice} OK"
-    template = Template("t", "c", "id", "full", 1, "upper", text,
-                        parse_placeholders(text, path="f", line=1, column=1), "f", 1, 1)
+    template = Template(
+        "t",
+        "c",
+        "id",
+        "full",
+        1,
+        "upper",
+        text,
+        parse_placeholders(text, path="f", line=1, column=1),
+        "f",
+        1,
+        1,
+    )
     ctx = probe_contexts("full", "id")[0]
     seen = set()
     for seed in range(200):
-        example = render(template, ctx, random.Random(seed), record="r",
-                         labels={"INVOICE": "INVOICE"})
+        example = render(
+            template,
+            ctx,
+            random.Random(seed),
+            record="r",
+            labels={"INVOICE": "INVOICE"},
+        )
         span = example.spans[0]
-        assert leading_word(example.text[span.start:span.end]) != "INV"
+        assert leading_word(example.text[span.start : span.end]) != "INV"
         seen.add(span.form)
-    assert seen == {"canonical", "prefix_spelled", "all_separators_dropped",
-                    "prefix_localized"}
+    assert seen == {
+        "canonical",
+        "prefix_spelled",
+        "all_separators_dropped",
+        "prefix_localized",
+    }
 
 
 @pytest.mark.parametrize(

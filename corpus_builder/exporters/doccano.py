@@ -50,8 +50,9 @@ def example_to_record(example: Example, *, utf16: bool = False) -> dict[str, Any
         "language": example.language,
         "kind": example.kind,
         "txn_id": example.txn_id,
-        "kb_links": [[at(s.start), at(s.end), s.kb_id, s.form, s.score]
-                     for s in example.spans],
+        "kb_links": [
+            [at(s.start), at(s.end), s.kb_id, s.form, s.score] for s in example.spans
+        ],
     }
 
 
@@ -67,7 +68,9 @@ class DoccanoWriter:
             self._writers[split] = jsonlines.Writer(handle, dumps=_dumps)
 
     def write(self, example: Example, doc: Doc) -> None:
-        self._writers[example.split].write(example_to_record(example, utf16=self._utf16))
+        self._writers[example.split].write(
+            example_to_record(example, utf16=self._utf16)
+        )
 
     def close(self) -> None:
         for split in self._writers:

@@ -44,57 +44,155 @@ def write_graph_tables(graph: Graph, folder: Path) -> None:
     """Write every table but ``transactions.csv`` (see TransactionWriter)."""
     folder.mkdir(parents=True, exist_ok=True)
     customers = list(graph.customers.values())
-    _write(folder / "customers.csv",
-           ["customer_id", "legal_name", "locale", "country", "currency", "industry",
-            "account"],
-           ([c.customer_id, c.legal_name, c.locale, c.country, c.currency,
-             c.industry, c.account] for c in customers))
-    _write(folder / "customer_aliases.csv", ["customer_id", "alias", "form"],
-           ([c.customer_id, a.text, a.form] for c in customers for a in c.aliases))
-    _write(folder / "ambiguous_aliases.csv", ["alias", "customer_ids"],
-           ([alias, ";".join(ids)] for alias, ids in graph.ambiguous_aliases.items()))
-    _write(folder / "contracts.csv",
-           ["contract_id", "customer_id", "currency", "billing_schedule", "start_date",
-            "end_date", "payment_terms_days"],
-           ([c.contract_id, c.customer_id, c.currency, c.billing_schedule,
-             c.start_date.isoformat(), c.end_date.isoformat(), c.payment_terms_days]
-            for c in graph.contracts.values()))
-    _write(folder / "purchase_orders.csv", ["po_number", "customer_id", "contract_id"],
-           ([p.po_number, p.customer_id, p.contract_id]
-            for p in graph.purchase_orders.values()))
-    _write(folder / "invoices.csv",
-           ["invoice_number", "contract_id", "customer_id", "po_number", "issue_date",
-            "due_date", "amount", "currency"],
-           ([i.invoice_number, i.contract_id, i.customer_id, i.po_number or "",
-             i.issue_date.isoformat(), i.due_date.isoformat(), _money(i.amount_cents),
-             i.currency] for i in graph.invoices.values()))
-    _write(folder / "settlements.csv", ["txn_id", "invoice_number", "amount_applied"],
-           ([s.txn_id, s.invoice_number, _money(s.applied_cents)]
-            for s in graph.settlements))
+    _write(
+        folder / "customers.csv",
+        [
+            "customer_id",
+            "legal_name",
+            "locale",
+            "country",
+            "currency",
+            "industry",
+            "account",
+        ],
+        (
+            [
+                c.customer_id,
+                c.legal_name,
+                c.locale,
+                c.country,
+                c.currency,
+                c.industry,
+                c.account,
+            ]
+            for c in customers
+        ),
+    )
+    _write(
+        folder / "customer_aliases.csv",
+        ["customer_id", "alias", "form"],
+        ([c.customer_id, a.text, a.form] for c in customers for a in c.aliases),
+    )
+    _write(
+        folder / "ambiguous_aliases.csv",
+        ["alias", "customer_ids"],
+        ([alias, ";".join(ids)] for alias, ids in graph.ambiguous_aliases.items()),
+    )
+    _write(
+        folder / "contracts.csv",
+        [
+            "contract_id",
+            "customer_id",
+            "currency",
+            "billing_schedule",
+            "start_date",
+            "end_date",
+            "payment_terms_days",
+        ],
+        (
+            [
+                c.contract_id,
+                c.customer_id,
+                c.currency,
+                c.billing_schedule,
+                c.start_date.isoformat(),
+                c.end_date.isoformat(),
+                c.payment_terms_days,
+            ]
+            for c in graph.contracts.values()
+        ),
+    )
+    _write(
+        folder / "purchase_orders.csv",
+        ["po_number", "customer_id", "contract_id"],
+        (
+            [p.po_number, p.customer_id, p.contract_id]
+            for p in graph.purchase_orders.values()
+        ),
+    )
+    _write(
+        folder / "invoices.csv",
+        [
+            "invoice_number",
+            "contract_id",
+            "customer_id",
+            "po_number",
+            "issue_date",
+            "due_date",
+            "amount",
+            "currency",
+        ],
+        (
+            [
+                i.invoice_number,
+                i.contract_id,
+                i.customer_id,
+                i.po_number or "",
+                i.issue_date.isoformat(),
+                i.due_date.isoformat(),
+                _money(i.amount_cents),
+                i.currency,
+            ]
+            for i in graph.invoices.values()
+        ),
+    )
+    _write(
+        folder / "settlements.csv",
+        ["txn_id", "invoice_number", "amount_applied"],
+        (
+            [s.txn_id, s.invoice_number, _money(s.applied_cents)]
+            for s in graph.settlements
+        ),
+    )
 
 
 class TransactionWriter:
     """Writes ``transactions.csv`` as the narratives are rendered, one row each."""
 
-    HEADER = ["txn_id", "kind", "value_date", "amount", "currency", "direction",
-              "customer_id", "part", "parts", "example_id", "split", "template_id",
-              "narrative"]
+    HEADER = [
+        "txn_id",
+        "kind",
+        "value_date",
+        "amount",
+        "currency",
+        "direction",
+        "customer_id",
+        "part",
+        "parts",
+        "example_id",
+        "split",
+        "template_id",
+        "narrative",
+    ]
 
     def __init__(self, folder: Path, graph: Graph) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self._txns = {t.txn_id: t for t in graph.transactions}
-        self._handle = open(folder / "transactions.csv", "w", encoding="utf-8",
-                            newline="")
+        self._handle = open(
+            folder / "transactions.csv", "w", encoding="utf-8", newline=""
+        )
         self._writer = csv.writer(self._handle, lineterminator="\n")
         self._writer.writerow(self.HEADER)
 
     def write(self, example: Example, doc: Doc) -> None:
         t = self._txns[example.txn_id]
-        self._writer.writerow([
-            t.txn_id, t.kind, t.value_date.isoformat(), _money(t.amount_cents),
-            t.currency, t.direction, t.customer_id or "", t.part, t.parts, example.id,
-            example.split, example.template_id, example.text,
-        ])
+        self._writer.writerow(
+            [
+                t.txn_id,
+                t.kind,
+                t.value_date.isoformat(),
+                _money(t.amount_cents),
+                t.currency,
+                t.direction,
+                t.customer_id or "",
+                t.part,
+                t.parts,
+                example.id,
+                example.split,
+                example.template_id,
+                example.text,
+            ]
+        )
 
     def close(self) -> None:
         self._handle.close()

@@ -66,8 +66,9 @@ class HfWriter:
             split: {name: [] for name in features_for(tag_names)} for split in SPLITS
         }
         # A fingerprint from the content keeps save_to_disk byte-identical.
-        self._digests = {split: hashlib.sha256(json.dumps(tag_names).encode())
-                         for split in SPLITS}
+        self._digests = {
+            split: hashlib.sha256(json.dumps(tag_names).encode()) for split in SPLITS
+        }
 
     def write(self, example: Example, doc: Doc) -> None:
         columns = self._columns[example.split]
@@ -89,15 +90,20 @@ class HfWriter:
         features = features_for(self._names)
         parts = {}
         for split in SPLITS:
-            table = pa.Table.from_pydict(self._columns[split],
-                                         schema=features.arrow_schema)
+            table = pa.Table.from_pydict(
+                self._columns[split], schema=features.arrow_schema
+            )
             fingerprint = self._digests[split].hexdigest()[:16]
-            parts[split] = Dataset(InMemoryTable(table),
-                                   info=DatasetInfo(features=features),
-                                   split=datasets.Split(split), fingerprint=fingerprint)
-        # One shard per split: an empty split then still has a file load_from_disk reads.
-        DatasetDict(parts).save_to_disk(str(self._folder),
-                                        num_shards={split: 1 for split in SPLITS})
+            parts[split] = Dataset(
+                InMemoryTable(table),
+                info=DatasetInfo(features=features),
+                split=datasets.Split(split),
+                fingerprint=fingerprint,
+            )
+        # One shard per split, so an empty split still has a file to load.
+        DatasetDict(parts).save_to_disk(
+            str(self._folder), num_shards={split: 1 for split in SPLITS}
+        )
         label2id = {name: i for i, name in enumerate(self._names)}
         id2label = {str(i): name for i, name in enumerate(self._names)}
         for name, mapping in (("label2id", label2id), ("id2label", id2label)):

@@ -26,7 +26,8 @@ class SpacyWriter:
         self._folder = folder
         # TODO(#6): write DocBins in bounded shards instead of one per split.
         self._bins = {
-            split: DocBin(attrs=ATTRS, store_user_data=True) for split in SPACY_SPLIT_FILES
+            split: DocBin(attrs=ATTRS, store_user_data=True)
+            for split in SPACY_SPLIT_FILES
         }
 
     def write(self, example: Example, doc: Doc) -> None:
@@ -40,9 +41,12 @@ class SpacyWriter:
             self._bins[split].to_disk(self._folder / f"{name}.spacy")
 
 
-def read_docbin(path: Path, nlp: Language) -> list[tuple[str, list[tuple[int, int, str]]]]:
+def read_docbin(
+    path: Path, nlp: Language
+) -> list[tuple[str, list[tuple[int, int, str]]]]:
     """``(text, spans)`` for every Doc in a DocBin, spans from ``doc.ents``."""
     docs = DocBin().from_disk(path).get_docs(nlp.vocab)
     return [
-        (doc.text, [(e.start_char, e.end_char, e.label_) for e in doc.ents]) for doc in docs
+        (doc.text, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
+        for doc in docs
     ]
