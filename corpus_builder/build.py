@@ -23,7 +23,13 @@ from .exporters.spacy_docbin import SpacyWriter
 from .fields import Context, build_surface_index
 from .graph import Graph, build_graph, check_graph
 from .output import PID_FILE, check_output, discard, make_staging, publish
-from .plan import TemplateChooser, assign_splits, check_labels, split_sequence
+from .plan import (
+    TemplateChooser,
+    assign_splits,
+    check_labels,
+    split_sequence,
+    weighted_templates,
+)
 from .probe import check_alignment
 from .render import RenderSettings, render
 from .stats import Stats
@@ -53,6 +59,7 @@ def prepare(config: Config) -> tuple[list[Template], spacy.language.Language]:
     templates = load_templates(config.templates)
     nlp = spacy.blank(config.spacy_lang)
     check_alignment(templates, nlp)
+    templates = weighted_templates(templates, config)
     check_labels(templates, config)
     return templates, nlp
 
@@ -76,11 +83,12 @@ def generate(config: Config, templates: list[Template], nlp, graph: Graph):
         confuser_rate=config.confuser_rate,
         alias_weights=config.alias_weights,
         surface_index=build_surface_index(graph),
+        tokenizer=nlp.make_doc,
     )
     splits = split_sequence(
         len(graph.transactions), config.splits, derive_rng(config.seed, "split-order")
     )
-    rng = derive_rng(config.seed, "render")
+    render_seed = derive_rng(config.seed, "render").getrandbits(64)
     labels = {label: config.export_label(label) for label in config.labels}
     for index, (txn, split) in enumerate(zip(graph.transactions, splits), start=1):
         customer = graph.customers.get(txn.customer_id) if txn.customer_id else None
@@ -88,6 +96,9 @@ def generate(config: Config, templates: list[Template], nlp, graph: Graph):
         contract = graph.contracts[invoices[0].contract_id] if invoices else None
         language = customer.language if customer else "id"
         ctx = Context(txn, customer, invoices, contract, language)
+        # Each narrative draws from its own generator, so a knob that changes one
+        # narrative's draws leaves the others as they were.
+        rng = random.Random(render_seed + index)
         template = chooser.choose(split, ctx, rng)
         if template.language != language:
             ctx = Context(txn, customer, invoices, contract, template.language)

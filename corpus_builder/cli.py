@@ -171,7 +171,11 @@ def sample(
             )
         out.print()
     if not examples:
-        err.print("no narratives match; check --channel and --language")
+        err.print(
+            "[bold red]error[/] no narratives match --channel and --language "
+            "together; try a larger -n or drop one"
+        )
+        raise typer.Exit(6)
 
 
 @app.command()
@@ -218,7 +222,7 @@ def check_templates(
     try:
         problem = spacy_language_problem(lang)
         if problem:
-            raise ConfigError(problem, path="--lang", key="--lang")
+            raise ConfigError(problem, path="command line", key="--lang")
         templates = load_templates(folder)
         checked = check_alignment(templates, spacy.blank(lang))
     except CorpusBuilderError as error:

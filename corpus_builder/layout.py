@@ -9,7 +9,8 @@ Each function returns the new text and every span mapped through the change:
   break does not).
 - ``truncate``: the text cut at a field's length, as SEPA remittance is at 140.
   Policy: a span the cut crosses is kept, shortened to what is left, and its form
-  gets ``+truncated``; a span wholly past the cut is dropped and counted.
+  gets ``+cut``, when at least half of it and at least 3 characters are left;
+  otherwise, like a span wholly past the cut, it is dropped and counted.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .example import Span
+
+MIN_CUT_KEPT = 3
 
 
 def wrap(

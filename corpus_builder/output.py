@@ -42,6 +42,14 @@ def check_output(output: Path, *, force: bool) -> None:
                 "so choose an empty or new folder",
                 path=str(output),
             )
+        foreign = foreign_files(output)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+            raise OutputError(
+                f"the earlier export holds files it did not write ({shown}); move "
+                "them out, or choose another --out",
+                path=str(output),
+            )
     parent = output.resolve().parent
     if not parent.is_dir():
         raise OutputError(
@@ -67,6 +75,18 @@ def is_export(folder: Path) -> bool:
         isinstance(manifest, dict)
         and manifest.get("tool", {}).get("name") == "corpus-builder"
     )
+
+
+def foreign_files(folder: Path) -> list[str]:
+    """Files in an export folder that its manifest does not list."""
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    listed = set(manifest.get("files", {})) | {"manifest.json", *MARKER_FILES}
+    present = [
+        p.relative_to(folder).as_posix()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() or p.is_symlink()
+    ]
+    return [name for name in present if name not in listed]
 
 
 def make_staging(output: Path) -> Path:

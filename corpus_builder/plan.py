@@ -29,6 +29,18 @@ class SplitPlan:
         return [t for t in templates if self.template_split[t.id] == split]
 
 
+def weighted_templates(templates: list[Template], config: Config) -> list[Template]:
+    """The templates whose channel weight is above 0; unknown channel names fail."""
+    known = sorted({t.channel for t in templates})
+    for channel in config.channel_weights:
+        if channel not in known:
+            raise PlanError(
+                f"channels.{channel}: no template has this channel; channels are "
+                + ", ".join(known)
+            )
+    return [t for t in templates if config.channel_weights.get(t.channel, 1.0) > 0]
+
+
 def check_labels(templates: list[Template], config: Config) -> None:
     """Every configured label must come from some template."""
     produced = set().union(*(t.labels for t in templates))
@@ -43,7 +55,8 @@ def check_labels(templates: list[Template], config: Config) -> None:
         if not any(t.kind == kind for t in templates):
             raise PlanError(
                 f"no template of kind {kind!r}; every transaction kind needs one "
-                "(add a template with `kind: " + kind + "`)"
+                f"(add a template with `kind: {kind}`, or give its channels a weight "
+                "above 0 under `channels`)"
             )
 
 

@@ -11,9 +11,10 @@ import random
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from typing import Iterable
+from typing import Callable, Iterable
 
 from rapidfuzz import fuzz
+from spacy.tokens import Doc
 
 from .errors import SpanInvariantError
 from .example import Example, Span
@@ -34,6 +35,7 @@ class Piece:
     form: str = ""
     is_value: bool = False
     score: float | None = None
+    clean: "Piece | None" = None  # the same mention without noise
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,11 @@ class RenderSettings:
     confuser_rate: float = 0.0
     alias_weights: dict[str, float] = field(default_factory=dict)
     surface_index: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The export tokenizer: a noisy mention that would not sit on its token
+    # boundaries (``07I.`` stays one token where ``071.`` splits) is written clean.
+    tokenizer: Callable[[str], Doc] | None = None
+    # Noisy spellings used so far, to their entity: one spelling, one entity.
+    noisy_owner: dict[str, str] = field(default_factory=dict)
 
 
 def clean_value(value: str) -> str:
@@ -147,15 +154,14 @@ def render(
         previous = ""
     if settings.confuser_rate and rng.random() < settings.confuser_rate:
         pieces.append(Piece(" " + confuser(rng)))
-    text, spans = assemble(
-        pieces, case=template.case, record=record, template_id=template.id
-    )
-    dropped: list[Span] = []
-    if template.max_length:
-        text, spans, dropped = truncate(text, spans, template.max_length)
-        spans = tuple(_flag_ambiguous(span, settings) for span in spans)
-    if template.wrap:
-        text, spans = wrap(text, spans, template.wrap)
+    text, spans, dropped = _lay_out(pieces, template, record, settings)
+    noisy = [piece for piece in pieces if piece.clean is not None]
+    if noisy and settings.tokenizer and not _aligned(settings.tokenizer(text), spans):
+        pieces = [piece.clean or piece for piece in pieces]
+        text, spans, dropped = _lay_out(pieces, template, record, settings)
+    else:
+        for piece in noisy:
+            settings.noisy_owner.setdefault(piece.text.upper(), piece.kb_id)
     return Example(
         id=record,
         text=text,
@@ -169,9 +175,30 @@ def render(
     )
 
 
+def _lay_out(
+    pieces: list[Piece], template: Template, record: str, settings: RenderSettings
+) -> tuple[str, tuple[Span, ...], list[Span]]:
+    text, spans = assemble(
+        pieces, case=template.case, record=record, template_id=template.id
+    )
+    dropped: list[Span] = []
+    if template.max_length:
+        text, spans, dropped = truncate(text, spans, template.max_length)
+        spans = tuple(_flag_ambiguous(span, settings) for span in spans)
+    if template.wrap:
+        text, spans = wrap(text, spans, template.wrap)
+    return text, spans, dropped
+
+
+def _aligned(doc: Doc, spans: tuple[Span, ...]) -> bool:
+    starts = {token.idx for token in doc}
+    ends = {token.idx + len(token.text) for token in doc}
+    return all(span.start in starts and span.end in ends for span in spans)
+
+
 def _flag_ambiguous(span: Span, settings: RenderSettings) -> Span:
     """A cut span that spells another entity's form is marked ``+ambiguous``."""
-    if "+truncated" not in span.form:
+    if "+cut" not in span.form:
         return span
     owners = settings.surface_index.get(span.surface.upper(), frozenset())
     if owners - {span.kb_id}:
@@ -244,17 +271,44 @@ def fill_slot(
         elif draw < settings.typo_rate + settings.ocr_rate:
             noisy, kind = ocr(text, rng), "ocr"
         owners = settings.surface_index.get(noisy.upper(), frozenset((kb_id,)))
-        if noisy != text and owners == {kb_id}:
-            text, form = noisy, f"{form}+{kind}"
-    score = None
-    if spec.canonical is not None:
-        score = round(fuzz.ratio(text.upper(), spec.canonical(ctx).upper()) / 100, 3)
-    return Piece(
+        earlier = settings.noisy_owner.get(noisy.upper(), kb_id)
+        if noisy != text and owners == {kb_id} and earlier == kb_id:
+            clean = _scored(
+                Piece(
+                    text,
+                    label=labels[slot.label],
+                    kb_id=kb_id,
+                    slot=slot.name,
+                    form=form,
+                    is_value=True,
+                ),
+                spec,
+                ctx,
+            )
+            noisy_piece = Piece(
+                noisy,
+                label=labels[slot.label],
+                kb_id=kb_id,
+                slot=slot.name,
+                form=f"{form}+{kind}",
+                is_value=True,
+                clean=clean,
+            )
+            return _scored(noisy_piece, spec, ctx)
+    piece = Piece(
         text,
         label=labels[slot.label],
         kb_id=kb_id,
         slot=slot.name,
         form=form,
         is_value=True,
-        score=score,
     )
+    return _scored(piece, spec, ctx)
+
+
+def _scored(piece: Piece, spec, ctx: Context) -> Piece:
+    """``piece`` with its similarity to the graph's spelling, where there is one."""
+    if spec.canonical is None:
+        return piece
+    score = fuzz.ratio(piece.text.upper(), spec.canonical(ctx).upper()) / 100
+    return replace(piece, score=round(score, 3))

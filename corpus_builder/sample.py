@@ -6,8 +6,10 @@ from dataclasses import replace
 
 from .build import derive_rng, generate, prepare
 from .config import Config
+from .errors import ConfigError
 from .example import Example
 from .graph import build_graph, check_graph
+from .templates import LANGUAGES, load_templates
 
 
 def sample_examples(
@@ -22,9 +24,26 @@ def sample_examples(
     Only narratives of ``channel`` and ``language`` are drawn when those are given;
     fewer than ``count`` come back when fewer exist.
     """
-    templates, nlp = prepare(config)
+    if language is not None and language not in LANGUAGES:
+        raise ConfigError(
+            f"expected one of {', '.join(LANGUAGES)}, got {language!r}",
+            path="command line",
+            key="--language",
+        )
     if channel:
-        templates = [t for t in templates if t.channel == channel] or templates
+        # The channel is drawn far more often; the splits keep every kind.
+        known = {t.channel for t in load_templates(config.templates)}
+        if channel not in known:
+            raise ConfigError(
+                f"no template has this channel; channels are "
+                f"{', '.join(sorted(known))}",
+                path="command line",
+                key="--channel",
+            )
+        weights = {**config.channel_weights}
+        weights[channel] = max(weights.get(channel, 1.0), 1.0) * 50
+        config = replace(config, channel_weights=weights)
+    templates, nlp = prepare(config)
     graph = build_graph(config, derive_rng(config.seed, "graph"))
     check_graph(graph)
     pool = [

@@ -222,9 +222,14 @@ def test_non_empty_output_is_refused_without_force(tmp_path):
     assert files_of(out) == {"mine.txt": b"keep me"}
     export = tmp_path / "export"
     build_corpus(config=config, output=export)
-    (export / "stale.txt").write_text("from an earlier build")
-    build_corpus(config=config, output=export, force=True)
-    assert "stale.txt" not in files_of(export) and (export / "manifest.json").exists()
+    (export / "notes.txt").write_text("mine, added after the build")
+    with pytest.raises(OutputError, match=r"files it did not write \(notes.txt\)"):
+        build_corpus(config=config, output=export, force=True)
+    (export / "notes.txt").unlink()
+    before = files_of(export)["manifest.json"]
+    other = load_config(None, overrides={"narratives": 70})
+    build_corpus(config=other, output=export, force=True)
+    assert files_of(export)["manifest.json"] != before
     assert oct(export.stat().st_mode & 0o777) != "0o700"
 
 

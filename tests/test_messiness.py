@@ -22,6 +22,7 @@ IDENTIFIERS = {"CUSTOMER", "INVOICE", "CONTRACT", "PURCHASE_ORDER"}
 
 
 def records(built):
+    """Every Doccano record of a build result."""
     for name in ("train", "dev", "test"):
         path = built.output / "doccano" / f"{name}.jsonl"
         yield from map(json.loads, path.read_text("utf-8").splitlines())
@@ -95,6 +96,8 @@ WORD = st.lists(
     min_size=1,
     max_size=9,
 ).map("".join)
+# A name is never whitespace alone (an empty alias is refused, see test_render).
+WORD = WORD.filter(lambda word: word.strip())
 
 
 @settings(max_examples=400, deadline=None)
@@ -131,3 +134,57 @@ def test_every_transformation_keeps_spans_exact(
             ):
                 check_example(Example("p", changed, kept))
                 assert [s.kb_id for s in kept] == ["CUS-1", "INV-1"][: len(kept)]
+
+
+def test_extreme_noise_still_builds_and_one_noisy_spelling_names_one_entity(tmp_path):
+    from collections import defaultdict
+
+    from corpus_builder.build import build_corpus
+    from corpus_builder.config import load_config
+
+    owners = defaultdict(set)
+    for seed, rates in (
+        (2, {"noise.ocr": 1.0, "noise.typo": 0.0}),
+        (3, {"noise.ocr": 0.0, "noise.typo": 1.0}),
+    ):
+        config = load_config(
+            None, overrides={"narratives": 1500, "seed": seed, **rates}
+        )
+        result = build_corpus(config=config, output=tmp_path / f"s{seed}")
+        assert sum(result.manifest["counts"]["noisy_mentions"].values()) > 500
+        for record in records(result):
+            for (start, end, kb, form, _), (_, _, label) in zip(
+                record["kb_links"], record["label"]
+            ):
+                if "+typo" in form or "+ocr" in form:
+                    surface = record["text"][start:end].replace("\n", "").upper()
+                    owners[(seed, surface)].add(kb)
+    assert owners and all(len(ids) == 1 for ids in owners.values())
+
+
+def test_channel_weights_leave_channels_out_or_name_unknown_ones(tmp_path):
+    import pytest
+
+    from corpus_builder.build import build_corpus
+    from corpus_builder.config import load_config
+    from corpus_builder.errors import PlanError
+
+    from .conftest import write
+
+    config = load_config(
+        write(tmp_path / "c.yaml", "channels: {ebanking: 0}\n"),
+        overrides={"narratives": 800},
+    )
+    result = build_corpus(config=config, output=tmp_path / "out")
+    channels = set().union(*result.manifest["counts"]["channels"].values())
+    assert "ebanking" not in channels and "branch" in channels
+    config = load_config(write(tmp_path / "d.yaml", "channels: {MT940: 2}\n"))
+    with pytest.raises(PlanError, match="channels.MT940: no template has this channel"):
+        build_corpus(config=config, output=tmp_path / "out2")
+
+
+def test_sample_draws_the_asked_channel(small_config):
+    from corpus_builder.sample import sample_examples
+
+    examples = sample_examples(config=small_config, count=5, channel="mt940")
+    assert len(examples) == 5 and {e.channel for e in examples} == {"mt940"}

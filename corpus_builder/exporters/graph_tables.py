@@ -3,8 +3,9 @@
 - ``customers.csv``: customer_id, legal_name, locale, country, currency, industry,
   account
 - ``customer_aliases.csv``: customer_id, alias, form (every alias narratives use)
-- ``ambiguous_aliases.csv``: alias, customer_ids (``;``-joined); such aliases are
-  never rendered
+- ``ambiguous_aliases.csv``: alias, customer_ids (``;``-joined), legal_name_of (the
+  customer whose legal name it is, if any); such aliases are never rendered, except
+  as that customer's legal name
 - ``contracts.csv``: contract_id, customer_id, currency, billing_schedule,
   start_date, end_date, payment_terms_days
 - ``purchase_orders.csv``: po_number, customer_id, contract_id
