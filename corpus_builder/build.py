@@ -34,7 +34,7 @@ from .probe import check_alignment
 from .render import RenderSettings, render
 from .stats import Stats
 from .templates import Template, load_templates
-from .tokens import example_to_doc, iob_names
+from .tokens import iob_names, set_entities
 from .validate import check_example
 
 OFFSET_UNIT = "unicode code points of NFC text, end exclusive"
@@ -107,8 +107,9 @@ def generate(config: Config, templates: list[Template], nlp, graph: Graph):
             template, ctx, rng, record=record, labels=labels, settings=settings
         )
         example = replace(example, split=split)
-        doc = example_to_doc(nlp, example)
+        doc = nlp.make_doc(example.text)
         check_example(example, doc)
+        set_entities(doc, example)
         yield example, doc
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .variants import ALIAS_FORMS
 
 DEFAULT_LABELS = (
     "CUSTOMER",
@@ -30,17 +31,6 @@ DEFAULT_LABELS = (
 )
 SUPPORTED_LOCALES = ("id_ID", "en_US")
 SPLIT_NAMES = ("train", "validation", "test")
-ALIAS_FORMS = (
-    "legal_name",
-    "legal_form_dropped",
-    "legal_form_moved",
-    "legal_form_variant",
-    "abbreviated",
-    "truncated",
-    "words_split",
-    "words_merged",
-    "acronym",
-)
 # Mappings whose keys the user chooses; a user's mapping replaces the default one.
 FREE_MAPPINGS = ("locales", "rename", "splits", "aliases", "channels")
 

@@ -12,7 +12,7 @@ import datetime as dt
 import math
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from faker import Faker
 
@@ -251,13 +251,7 @@ def _add_customers(
             for a in customer.aliases
             if a.text.upper() not in ambiguous or a.form == "legal_name"
         )
-        graph.customers[customer.customer_id] = _replace(customer, aliases=kept)
-
-
-def _replace(customer: Customer, **changes: object) -> Customer:
-    from dataclasses import replace
-
-    return replace(customer, **changes)
+        graph.customers[customer.customer_id] = replace(customer, aliases=kept)
 
 
 def _company_name(

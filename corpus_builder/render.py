@@ -22,6 +22,7 @@ from .fields import FIELDS, NOISY_FIELDS, Context
 from .layout import double_spaces, truncate, wrap
 from .noise import confuser, ocr, typo
 from .templates import Literal, Slot, Template, resolve_choices
+from .validate import misaligned
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def render(
         pieces.append(Piece(" " + confuser(rng)))
     text, spans, dropped = _lay_out(pieces, template, record, settings)
     noisy = [piece for piece in pieces if piece.clean is not None]
-    if noisy and settings.tokenizer and not _aligned(settings.tokenizer(text), spans):
+    if noisy and settings.tokenizer and misaligned(settings.tokenizer(text), spans):
         pieces = [piece.clean or piece for piece in pieces]
         text, spans, dropped = _lay_out(pieces, template, record, settings)
     else:
@@ -188,12 +189,6 @@ def _lay_out(
     if template.wrap:
         text, spans = wrap(text, spans, template.wrap)
     return text, spans, dropped
-
-
-def _aligned(doc: Doc, spans: tuple[Span, ...]) -> bool:
-    starts = {token.idx for token in doc}
-    ends = {token.idx + len(token.text) for token in doc}
-    return all(span.start in starts and span.end in ends for span in spans)
 
 
 def _flag_ambiguous(span: Span, settings: RenderSettings) -> Span:
@@ -263,6 +258,18 @@ def fill_slot(
     assert spec.kb_id is not None
     kb_id = spec.kb_id(ctx)
     text, form = surface.text, surface.form
+    clean = _scored(
+        Piece(
+            text,
+            label=labels[slot.label],
+            kb_id=kb_id,
+            slot=slot.name,
+            form=form,
+            is_value=True,
+        ),
+        spec,
+        ctx,
+    )
     if slot.field in NOISY_FIELDS and (settings.typo_rate or settings.ocr_rate):
         draw = rng.random()
         noisy = text
@@ -273,37 +280,9 @@ def fill_slot(
         owners = settings.surface_index.get(noisy.upper(), frozenset((kb_id,)))
         earlier = settings.noisy_owner.get(noisy.upper(), kb_id)
         if noisy != text and owners == {kb_id} and earlier == kb_id:
-            clean = _scored(
-                Piece(
-                    text,
-                    label=labels[slot.label],
-                    kb_id=kb_id,
-                    slot=slot.name,
-                    form=form,
-                    is_value=True,
-                ),
-                spec,
-                ctx,
-            )
-            noisy_piece = Piece(
-                noisy,
-                label=labels[slot.label],
-                kb_id=kb_id,
-                slot=slot.name,
-                form=f"{form}+{kind}",
-                is_value=True,
-                clean=clean,
-            )
+            noisy_piece = replace(clean, text=noisy, form=f"{form}+{kind}", clean=clean)
             return _scored(noisy_piece, spec, ctx)
-    piece = Piece(
-        text,
-        label=labels[slot.label],
-        kb_id=kb_id,
-        slot=slot.name,
-        form=form,
-        is_value=True,
-    )
-    return _scored(piece, spec, ctx)
+    return clean
 
 
 def _scored(piece: Piece, spec, ctx: Context) -> Piece:

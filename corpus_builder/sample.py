@@ -54,4 +54,4 @@ def sample_examples(
     ]
     rng = derive_rng(config.seed, "sample")
     chosen = rng.sample(pool, min(count, len(pool)))
-    return [replace(example) for example in chosen]
+    return chosen

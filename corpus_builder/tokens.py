@@ -21,7 +21,11 @@ def example_to_doc(nlp: Language, example: Example) -> Doc:
     Raises SpanInvariantError when a span does not align with the tokens; a span is
     never contracted or expanded to fit.
     """
-    doc = nlp.make_doc(example.text)
+    return set_entities(nlp.make_doc(example.text), example)
+
+
+def set_entities(doc: Doc, example: Example) -> Doc:
+    """Set ``doc.ents`` from the example's spans on its tokenized text."""
     ents = []
     for span in example.spans:
         ent = doc.char_span(
@@ -34,7 +38,7 @@ def example_to_doc(nlp: Language, example: Example) -> Doc:
         if ent is None:
             raise SpanInvariantError(
                 f"span {example.text[span.start : span.end]!r} at [{span.start}, "
-                f"{span.end}) does not align with the '{nlp.lang}' tokens",
+                f"{span.end}) does not align with the '{doc.lang_}' tokens",
                 record=example.id,
                 rule="5 (token boundaries)",
                 template_id=example.template_id or None,

@@ -13,6 +13,7 @@ and rule of the first violation.
 from __future__ import annotations
 
 import unicodedata
+from typing import Iterable
 
 from spacy.tokens import Doc
 
@@ -80,20 +81,24 @@ def check_example(example: Example, doc: Doc | None = None) -> None:
                 "5 (token boundaries)",
                 "the tokenized text differs from the example's text",
             )
-        starts = {token.idx for token in doc}
-        ends = {token.idx + len(token.text) for token in doc}
-        for span in example.spans:
-            if span.start not in starts or span.end not in ends:
-                raise _error(
-                    example,
-                    span,
-                    "5 (token boundaries)",
-                    f"span {text[span.start : span.end]!r} at "
-                    f"[{span.start}, {span.end}) does not start and end on "
-                    f"token boundaries of the '{doc.lang_}' tokenizer "
-                    f"(tokens: {_tokens_near(doc, span)}); put a space or "
-                    "punctuation between the slot and its neighbours",
-                )
+        for span in misaligned(doc, example.spans):
+            raise _error(
+                example,
+                span,
+                "5 (token boundaries)",
+                f"span {text[span.start : span.end]!r} at "
+                f"[{span.start}, {span.end}) does not start and end on "
+                f"token boundaries of the '{doc.lang_}' tokenizer "
+                f"(tokens: {_tokens_near(doc, span)}); put a space or "
+                "punctuation between the slot and its neighbours",
+            )
+
+
+def misaligned(doc: Doc, spans: Iterable[Span]) -> list[Span]:
+    """The spans whose start or end is not a token boundary of ``doc``."""
+    starts = {token.idx for token in doc}
+    ends = {token.idx + len(token.text) for token in doc}
+    return [s for s in spans if s.start not in starts or s.end not in ends]
 
 
 def _tokens_near(doc: Doc, span: Span) -> str:

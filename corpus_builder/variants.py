@@ -116,6 +116,18 @@ ABBREVIATIONS = {
     "Pangan": "PGN",
 }
 TRUNCATE_AT = 16
+# Every form ``customer_aliases`` can make, in the order it makes them.
+ALIAS_FORMS = (
+    "legal_name",
+    "legal_form_dropped",
+    "legal_form_moved",
+    "legal_form_variant",
+    "abbreviated",
+    "truncated",
+    "words_split",
+    "words_merged",
+    "acronym",
+)
 
 
 def customer_aliases(

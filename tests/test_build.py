@@ -13,11 +13,13 @@ from datasets import ClassLabel, load_from_disk
 from spacy.tokens import DocBin
 
 from corpus_builder.build import build_corpus
-from corpus_builder.config import load_config
+from corpus_builder.config import DEFAULT_LABELS, load_config
 from corpus_builder.errors import OutputError
 from corpus_builder.example import Example, Span
 from corpus_builder.tokens import check_iob2, iob_to_offsets
 from corpus_builder.validate import check_example
+
+from .conftest import files_of
 
 SPACY_NAMES = {"train": "train", "validation": "dev", "test": "test"}
 BUSINESS_LABELS = {"CUSTOMER", "INVOICE", "CONTRACT", "PURCHASE_ORDER", "ACCOUNT"}
@@ -127,16 +129,7 @@ def test_kb_ids_resolve_and_agree_with_the_graph(built):
             if txns[txn_id]["kind"] in ("fee", "interest", "tax", "cash"):
                 assert not BUSINESS_LABELS & set(labels)
                 assert not settled[txn_id]
-    assert set(checked) == {
-        "CUSTOMER",
-        "INVOICE",
-        "CONTRACT",
-        "PURCHASE_ORDER",
-        "AMOUNT",
-        "CURRENCY",
-        "DATE",
-        "ACCOUNT",
-    }
+    assert set(checked) == set(DEFAULT_LABELS)
 
 
 def test_label_names_are_one_fixed_order_in_every_split(built):
@@ -188,14 +181,6 @@ def test_manifest_records_versions_tokenizer_and_offsets(built):
     assert surfaces["INVOICE"] > 100 and surfaces["CUSTOMER"] > 50
     forms = manifest["counts"]["surface_forms"]
     assert len(forms["INVOICE"]) >= 6 and len(forms["CUSTOMER"]) >= 4
-
-
-def files_of(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_same_config_and_seed_give_the_same_bytes(tmp_path):

@@ -21,12 +21,11 @@ from corpus_builder.exporters.spacy_docbin import SpacyWriter, read_docbin
 from corpus_builder.fields import Context
 from corpus_builder.graph import Customer, Invoice, Transaction
 from corpus_builder.render import Piece, assemble, render
-from corpus_builder.templates import Template, parse_placeholders
 from corpus_builder.tokens import doc_to_iob, example_to_doc, iob_names, iob_to_offsets
 from corpus_builder.validate import check_example
 from corpus_builder.variants import customer_aliases
 
-from .conftest import CASES
+from .conftest import CASES, make_template
 
 K01 = "PART PMT ALPHABRIDGE SOLUTIONS MFG-INV-000157"
 EMBEDDED = {
@@ -85,22 +84,6 @@ def example(case: str, kb: str = "KB-1") -> Example:
 
 def triples(spans) -> list[list]:
     return [[s.start, s.end, s.label] for s in spans]
-
-
-def make_template(text: str, case: str = "upper") -> Template:
-    return Template(
-        id="case",
-        channel="test",
-        language="id",
-        kind="full",
-        weight=1,
-        case=case,
-        text=text,
-        parts=parse_placeholders(text, path="case", line=1, column=1),
-        path="case",
-        line=1,
-        column=1,
-    )
 
 
 def customer_named(legal: str, core: tuple[str, ...], form: str) -> Customer:

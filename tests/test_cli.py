@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from typer.testing import CliRunner
 
 from corpus_builder.cli import app
 
-from .conftest import write
+from .conftest import cli_command, files_of, write
 
 runner = CliRunner()
 
@@ -116,47 +115,19 @@ def _started(proc: subprocess.Popen, parent: Path, timeout: float = 300) -> bool
     return False
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_a_killed_build_leaves_the_old_export_or_the_whole_new_one(tmp_path):
     out = tmp_path / "out"
     first = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "corpus_builder.cli",
-            "build",
-            "--out",
-            str(out),
-            "--size",
-            "100",
-        ],
-        capture_output=True,
+        cli_command("build", "--out", str(out), "--size", "100"), capture_output=True
     )
     assert first.returncode == 0, first.stderr
-    old = _files(out)
+    old = files_of(out)
     outcomes = set()
     for delay in (0.0, 0.5, 1.5, 3.0, 6.0, 12.0):
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "corpus_builder.cli",
-                "build",
-                "--out",
-                str(out),
-                "--size",
-                "3000",
-                "--seed",
-                "9",
-                "--force",
-            ],
+            cli_command(
+                "build", "--out", str(out), "--size", "3000", "--seed", "9", "--force"
+            ),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -164,7 +135,7 @@ def test_a_killed_build_leaves_the_old_export_or_the_whole_new_one(tmp_path):
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        now = _files(out)
+        now = files_of(out)
         if now == old:
             outcomes.add("old")
             continue
@@ -185,16 +156,7 @@ def test_a_killed_build_leaves_the_old_export_or_the_whole_new_one(tmp_path):
 def test_sigterm_cleans_up_and_exits_130(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "corpus_builder.cli",
-            "build",
-            "--out",
-            str(out),
-            "--size",
-            "5000",
-        ],
+        cli_command("build", "--out", str(out), "--size", "5000"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -206,3 +168,19 @@ def test_sigterm_cleans_up_and_exits_130(tmp_path):
     assert b"interrupted" in stderr and b"Traceback" not in stderr
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_while_starting_up_exits_130_or_before_any_handler(tmp_path):
+    proc = subprocess.Popen(
+        cli_command("build", "--out", str(tmp_path / "out"), "--size", "5000"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(0.8)  # the CLI is importing spaCy and datasets
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    if proc.returncode == 130:
+        assert b"interrupted" in stderr and b"Traceback" not in stderr
+    else:  # the signal came before Python could install any handler
+        assert proc.returncode == -signal.SIGTERM
+    assert not (tmp_path / "out").exists()

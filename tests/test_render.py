@@ -12,6 +12,8 @@ from corpus_builder.example import Example
 from corpus_builder.render import Piece, assemble, clean_value
 from corpus_builder.validate import check_example
 
+from .conftest import make_template
+
 TRICKY = st.sampled_from(
     [
         "ß",
@@ -98,25 +100,12 @@ def test_render_is_deterministic_for_a_seeded_generator():
 def test_a_payment_of_three_invoices_can_name_all_three():
     from corpus_builder.probe import probe_contexts
     from corpus_builder.render import render
-    from corpus_builder.templates import Template, parse_placeholders
 
     text = (
         "PMT {INVOICE:invoice|canonical}, {INVOICE:invoice2|canonical}, "
         "{INVOICE:invoice3|canonical}"
     )
-    template = Template(
-        "t",
-        "c",
-        "en",
-        "multi",
-        1,
-        "upper",
-        text,
-        parse_placeholders(text, path="f", line=1, column=1),
-        "f",
-        1,
-        1,
-    )
+    template = make_template(text, kind="multi", language="en")
     ctx = probe_contexts("multi", "en")[0]
     example = render(
         template, ctx, random.Random(1), record="r", labels={"INVOICE": "INVOICE"}
