@@ -35,8 +35,26 @@ def _fail(error: CorpusBuilderError) -> None:
     raise typer.Exit(error.exit_code)
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived. Not KeyboardInterrupt: CPython may still end a process by
+    SIGINT after a KeyboardInterrupt raised inside an extension module's import was
+    caught, and a terminated build must exit with its own code."""
+
+
+_terminated = False
+
+
 def _on_term(signum, frame):  # pragma: no cover - exercised by killing a process
-    raise KeyboardInterrupt
+    global _terminated
+    _terminated = True
+    raise Terminated
+
+
+def _advance(bar: Progress, task, done: int, total: int) -> None:
+    """Move the bar; stop here if a SIGTERM came while a library swallowed it."""
+    if _terminated:
+        raise Terminated
+    bar.update(task, completed=done, total=total)
 
 
 @app.command()
@@ -65,7 +83,6 @@ def build(
     ),
 ) -> None:
     """Generate the graph and the narratives, and write every export."""
-    signal.signal(signal.SIGTERM, _on_term)
     try:
         from .build import build_corpus
 
@@ -84,13 +101,11 @@ def build(
                 config=cfg,
                 output=output,
                 force=force,
-                progress=lambda done, total: bar.update(
-                    task, completed=done, total=total
-                ),
+                progress=lambda done, total: _advance(bar, task, done, total),
             )
     except CorpusBuilderError as error:
         _fail(error)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated):
         err.print(
             "[bold red]interrupted[/]: nothing was written; the output folder "
             "is as it was"
@@ -230,9 +245,18 @@ def check_templates(
     err.print(f"{len(templates)} templates ok ({checked} probe renderings)")
 
 
-def main() -> None:  # pragma: no cover
-    app()
+def main() -> None:
+    """The console script: SIGTERM and Ctrl-C anywhere end with exit code 130."""
+    signal.signal(signal.SIGTERM, _on_term)
+    try:
+        app(prog_name="corpus-builder")
+    except (KeyboardInterrupt, Terminated):
+        err.print(
+            "[bold red]interrupted[/]: nothing was written; the output folder "
+            "is as it was"
+        )
+        sys.exit(EXIT_INTERRUPTED)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+if __name__ == "__main__":
+    main()
