@@ -15,27 +15,21 @@ import spacy
 
 from . import __version__
 from .config import SPLIT_NAMES, Config, config_to_dict
-from .errors import PlanError
 from .exporters.doccano import DoccanoWriter
 from .exporters.graph_tables import TransactionWriter, write_graph_tables
 from .exporters.hf import HfWriter
 from .exporters.spacy_docbin import SpacyWriter
-from .fields import Context, build_surface_index
+from .fields import build_surface_index
 from .graph import Graph, build_graph, check_graph
 from .output import PID_FILE, check_output, discard, make_staging, publish
-from .plan import (
-    TemplateChooser,
-    assign_splits,
-    check_labels,
-    split_sequence,
-    weighted_templates,
-)
+from .plan import check_labels, contexts_of, plan_corpus, weighted_templates
 from .probe import check_alignment
 from .render import RenderSettings, render
 from .stats import Stats
 from .templates import Template, load_templates
 from .tokens import iob_names, set_entities
 from .validate import check_example
+from .variants import ALIAS_FORMS
 
 OFFSET_UNIT = "unicode code points of NFC text, end exclusive"
 Progress = Callable[[int, int], None]
@@ -66,16 +60,14 @@ def prepare(config: Config) -> tuple[list[Template], spacy.language.Language]:
 
 def generate(config: Config, templates: list[Template], nlp, graph: Graph):
     """Yield ``(example, doc)`` for every transaction, rendered, validated, split."""
-    plan = assign_splits(templates, config, derive_rng(config.seed, "splits"))
-    for split, missing in plan.gaps.items():
-        kinds = [m for m in missing if m.startswith("kind:")]
-        if kinds and config.splits[split] > 0:
-            raise PlanError(
-                f"the {split} split has no template for {', '.join(kinds)}; add "
-                "templates of those kinds (without a `currencies` limit, a po slot or "
-                "a third invoice)"
-            )
-    chooser = TemplateChooser(templates, plan, config.channel_weights)
+    plan = plan_corpus(
+        config,
+        templates,
+        graph,
+        pool_rng=derive_rng(config.seed, "splits"),
+        split_rng=derive_rng(config.seed, "split-order"),
+        choice_seed=derive_rng(config.seed, "choice").getrandbits(64),
+    )
     settings = RenderSettings(
         typo_rate=config.typo_rate,
         ocr_rate=config.ocr_rate,
@@ -84,33 +76,45 @@ def generate(config: Config, templates: list[Template], nlp, graph: Graph):
         alias_weights=config.alias_weights,
         surface_index=build_surface_index(graph),
         tokenizer=nlp.make_doc,
+        max_form_share=config.diversity.max_form_share,
     )
-    splits = split_sequence(
-        len(graph.transactions), config.splits, derive_rng(config.seed, "split-order")
-    )
+    per_split = split_settings(config, settings)
     render_seed = derive_rng(config.seed, "render").getrandbits(64)
     labels = {label: config.export_label(label) for label in config.labels}
-    for index, (txn, split) in enumerate(zip(graph.transactions, splits), start=1):
-        customer = graph.customers.get(txn.customer_id) if txn.customer_id else None
-        invoices = tuple(graph.invoices[n] for n in txn.invoice_numbers)
-        contract = graph.contracts[invoices[0].contract_id] if invoices else None
-        language = customer.language if customer else "id"
-        ctx = Context(txn, customer, invoices, contract, language)
+    contexts = contexts_of(graph)
+    for index, (ctx, split, template) in enumerate(
+        zip(contexts, plan.splits, plan.templates), start=1
+    ):
+        if template.language != ctx.language:
+            ctx = replace(ctx, language=template.language)
         # Each narrative draws from its own generator, so a knob that changes one
         # narrative's draws leaves the others as they were.
         rng = random.Random(render_seed + index)
-        template = chooser.choose(split, ctx, rng)
-        if template.language != language:
-            ctx = Context(txn, customer, invoices, contract, template.language)
         record = f"ex-{index:07d}"
         example = render(
-            template, ctx, rng, record=record, labels=labels, settings=settings
+            template, ctx, rng, record=record, labels=labels, settings=per_split[split]
         )
         example = replace(example, split=split)
+        settings.count_forms(example)
         doc = nlp.make_doc(example.text)
         check_example(example, doc)
         set_entities(doc, example)
         yield example, doc
+
+
+def split_settings(
+    config: Config, settings: RenderSettings
+) -> dict[str, RenderSettings]:
+    """Render settings per split: a held-out alias form only in its own test set."""
+    form = config.heldout.alias_form
+    if form is None:
+        return {split: settings for split in config.split_names}
+    elsewhere = replace(settings, alias_weights={**settings.alias_weights, form: 0.0})
+    only = {name: 0.0 for name in ALIAS_FORMS}
+    only[form] = 1.0
+    out = {split: elsewhere for split in config.split_names}
+    out["test_unseen_alias"] = replace(settings, alias_weights=only)
+    return out
 
 
 def build_corpus(

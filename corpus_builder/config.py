@@ -31,8 +31,24 @@ DEFAULT_LABELS = (
 )
 SUPPORTED_LOCALES = ("id_ID", "en_US")
 SPLIT_NAMES = ("train", "validation", "test")
+SPLIT_BY = ("both", "template", "customer", "random")
+# Extra test sets: config key under `heldout` -> split name.
+HELDOUT_SPLITS = {
+    "channel": "test_unseen_channel",
+    "language": "test_unseen_language",
+    "alias_form": "test_unseen_alias",
+}
+BALANCE_MODES = ("none", "uniform", "weights")
 # Mappings whose keys the user chooses; a user's mapping replaces the default one.
-FREE_MAPPINGS = ("locales", "rename", "splits", "aliases", "channels")
+FREE_MAPPINGS = (
+    "locales",
+    "rename",
+    "splits",
+    "aliases",
+    "channels",
+    "weights",
+    "min_count",
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,52 @@ class TransactionMix:
 
 
 @dataclass(frozen=True)
+class Heldout:
+    channel: str | None
+    language: str | None
+    alias_form: str | None
+    share: float
+
+    def chosen(self) -> dict[str, str]:
+        """Split name -> held-out value, for each held-out set asked for."""
+        return {
+            split: getattr(self, key)
+            for key, split in HELDOUT_SPLITS.items()
+            if getattr(self, key) is not None
+        }
+
+
+@dataclass(frozen=True)
+class Balance:
+    mode: str
+    weights: dict[str, float]
+    min_count: dict[str, int]
+    tolerance: float
+
+    def targets(self, labels: tuple[str, ...]) -> dict[str, float] | None:
+        """Target share of mentions per label, or None when shares are free."""
+        if self.mode == "uniform":
+            return {label: 1 / len(labels) for label in labels}
+        if self.mode == "weights":
+            total = sum(self.weights.get(label, 0.0) for label in labels)
+            return {label: self.weights.get(label, 0.0) / total for label in labels}
+        return None
+
+
+@dataclass(frozen=True)
+class Diversity:
+    max_template_share: float | None
+    max_form_share: float | None
+    min_surfaces: int
+    min_templates: int
+
+
+NO_HELDOUT = Heldout(None, None, None, 0.05)
+NO_BALANCE = Balance("none", {}, {}, 0.05)
+NO_DIVERSITY = Diversity(None, None, 0, 1)
+
+
+@dataclass(frozen=True)
 class Config:
     seed: int
     narratives: int
@@ -73,8 +135,25 @@ class Config:
     doccano_utf16: bool
     templates: Path | None
     output: Path
+    split_by: str = "both"
+    heldout: Heldout = NO_HELDOUT
+    balance: Balance = NO_BALANCE
+    diversity: Diversity = NO_DIVERSITY
     source: str = "<defaults>"
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def split_names(self) -> tuple[str, ...]:
+        """train, validation, test, then any held-out test sets."""
+        return SPLIT_NAMES + tuple(self.heldout.chosen())
+
+    @property
+    def groups_templates(self) -> bool:
+        return self.split_by in ("both", "template")
+
+    @property
+    def groups_customers(self) -> bool:
+        return self.split_by in ("both", "customer")
 
     def export_label(self, label: str) -> str:
         """The name a template label carries in the exports."""
@@ -397,6 +476,11 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
     output = data.get("output")
     if not isinstance(output, str) or not output:
         raise c.fail("output", f"expected a folder path, got {output!r}")
+    split_by = data.get("split_by")
+    if split_by not in SPLIT_BY:
+        raise c.fail(
+            "split_by", f"expected one of {', '.join(SPLIT_BY)}, got {split_by!r}"
+        )
 
     return Config(
         seed=seed,
@@ -416,8 +500,93 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
         doccano_utf16=offsets == "utf16",
         templates=Path(templates) if templates else None,
         output=Path(output),
+        split_by=split_by,
+        heldout=_heldout(c, data.get("heldout"), alias_weights),
+        balance=_balance(c, data["balance"], labels),
+        diversity=_diversity(c, data["diversity"]),
         source=source,
         raw=data,
+    )
+
+
+def _heldout(c: _Checker, h: dict[str, Any], alias_weights) -> Heldout:
+    for key in ("channel", "language"):
+        value = h.get(key)
+        if value is not None and (not isinstance(value, str) or not value):
+            raise c.fail(f"heldout.{key}", f"expected a name or null, got {value!r}")
+    form = h.get("alias_form")
+    if form is not None and form not in ALIAS_FORMS:
+        raise c.fail(
+            "heldout.alias_form",
+            f"expected null or one of {', '.join(ALIAS_FORMS)}, got {form!r}",
+        )
+    if form == "legal_name":
+        raise c.fail(
+            "heldout.alias_form",
+            "legal_name cannot be held out: it is the one form every customer has",
+        )
+    if form is not None and alias_weights.get(form, 1.0) == 0:
+        raise c.fail(
+            "heldout.alias_form",
+            f"aliases.{form} is 0, so no narrative could use it; give it a weight",
+        )
+    share = c.share("heldout.share", h.get("share"))
+    if share <= 0 or share >= 0.5:
+        raise c.fail(
+            "heldout.share", f"expected a share above 0 and below 0.5, got {share}"
+        )
+    return Heldout(h.get("channel"), h.get("language"), form, share)
+
+
+def _balance(c: _Checker, b: dict[str, Any], labels: tuple[str, ...]) -> Balance:
+    mode = b.get("mode")
+    if mode not in BALANCE_MODES:
+        raise c.fail(
+            "balance.mode", f"expected one of {', '.join(BALANCE_MODES)}, got {mode!r}"
+        )
+    weights = c.weights("balance.weights", b.get("weights"), allowed=labels)
+    if mode == "weights" and not weights:
+        raise c.fail(
+            "balance.weights",
+            "mode is weights but no label has a weight above 0; give each label a "
+            "weight, e.g. {CUSTOMER: 2, INVOICE: 1}",
+        )
+    if mode != "weights" and weights:
+        raise c.fail(
+            "balance.weights", f"weights are used only with mode: weights, not {mode}"
+        )
+    raw_min = b.get("min_count") or {}
+    if not isinstance(raw_min, dict):
+        raise c.fail(
+            "balance.min_count",
+            f"expected a mapping of label to count, got {raw_min!r}",
+        )
+    min_count = {}
+    for label, count in raw_min.items():
+        if label not in labels:
+            raise c.fail(
+                f"balance.min_count.{label}",
+                "not a label in `labels`; use one of " + ", ".join(labels),
+            )
+        min_count[label] = c.whole(f"balance.min_count.{label}", count, minimum=0)
+    tolerance = c.share("balance.tolerance", b.get("tolerance"))
+    return Balance(mode, weights, min_count, tolerance)
+
+
+def _diversity(c: _Checker, d: dict[str, Any]) -> Diversity:
+    shares = {}
+    for key in ("max_template_share", "max_form_share"):
+        value = d.get(key)
+        shares[key] = None
+        if value is not None:
+            shares[key] = c.share(f"diversity.{key}", value)
+            if shares[key] == 0:
+                raise c.fail(f"diversity.{key}", "expected a share above 0, or null")
+    return Diversity(
+        shares["max_template_share"],
+        shares["max_form_share"],
+        c.whole("diversity.min_surfaces", d.get("min_surfaces"), minimum=0),
+        c.whole("diversity.min_templates", d.get("min_templates"), minimum=1),
     )
 
 

@@ -165,7 +165,7 @@ def plan_size(config: Config) -> GraphSize:
         )
     pos = g.purchase_orders
     if pos is None:
-        pos = math.ceil(contracts * 0.8)
+        pos = math.ceil(contracts * 1.5)
     return GraphSize(
         customers, contracts, pos, invoices, no_entity, partial, multi, overpaid, full
     )

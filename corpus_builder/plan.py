@@ -1,23 +1,37 @@
-"""Decide, per transaction, its split and the template that tells it.
+"""Decide, before anything is rendered, each transaction's split and template.
 
-Templates are assigned to splits first, so no template is in two splits; the
-smaller splits take templates that cover every template kind and label first. Then
-each transaction gets a split (exact counts from the configured shares) and a template
-of that split that can tell its kind of transaction.
+1. Templates are pooled per split: held-out channels and languages take all of
+   theirs; under template grouping every other template gets one of train,
+   validation and test, the smaller splits first taking templates that cover every
+   transaction kind and label.
+2. Transactions get splits: held-out sets first, then train, validation and test in
+   their shares, stratified by customer language, purchase-order presence and kind,
+   and under customer grouping a whole customer at a time.
+3. Each transaction gets a template of its split that can tell it. With label
+   targets the planner takes, among the templates that can, one that moves every
+   label's count towards its target; diversity caps and minimum counts narrow the
+   choice. Everything is counted, so an impossible target fails here, before a
+   single narrative is rendered.
 """
 
 from __future__ import annotations
 
 import random
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 from .config import SPLIT_NAMES, Config
 from .errors import PlanError
 from .fields import Context, context_provides
+from .graph import Graph
 from .templates import KINDS, Template
 
 TEMPLATE_KIND = {"overpaid": "full"}
+# A candidate whose distance to the label targets is within this many mentions of
+# the best one may still be drawn, so balancing keeps templates varied.
+SLACK = 1.0
+# Planning passes at most, each aiming past the targets the last one missed.
+STEERING_ROUNDS = 5
 
 
 @dataclass(frozen=True)
@@ -27,6 +41,17 @@ class SplitPlan:
 
     def templates_of(self, split: str, templates: list[Template]) -> list[Template]:
         return [t for t in templates if self.template_split[t.id] == split]
+
+
+@dataclass
+class CorpusPlan:
+    """Per transaction, in graph order, its split and template; counts they add to."""
+
+    splits: list[str]
+    templates: list[Template]
+    pools: dict[str, list[Template]]
+    expected: dict[str, Counter[str]] = field(default_factory=dict)
+    capacity: dict[str, Counter[str]] = field(default_factory=dict)
 
 
 def weighted_templates(templates: list[Template], config: Config) -> list[Template]:
@@ -69,58 +94,72 @@ def _keys(template: Template, labels: set[str]) -> set[str]:
 
 
 def assign_splits(
-    templates: list[Template], config: Config, rng: random.Random
+    templates: list[Template],
+    config: Config,
+    rng: random.Random,
+    *,
+    min_templates: int = 1,
 ) -> SplitPlan:
-    """Give each template one split; report what a split cannot produce."""
+    """Give each template one split; report what a split cannot produce.
+
+    Each small split first takes templates until it has ``min_templates`` for every
+    label (one for every kind), as long as training keeps as many.
+    """
     labels = set(config.labels)
     pool = sorted(templates, key=lambda t: t.id)
     rng.shuffle(pool)
-    all_keys = set().union(*(_keys(t, labels) for t in pool))
+    keys_of = {t.id: _keys(t, labels) for t in pool}
+
+    def need(key: str) -> int:
+        return min_templates if key.startswith("label:") else 1
+
     assignment: dict[str, str] = {}
     small = [s for s in ("test", "validation") if config.splits[s] > 0]
     target_count = {s: max(1, round(len(pool) * config.splits[s])) for s in small}
     for split in small:
-        covered: set[str] = set()
+        covered: Counter[str] = Counter()
         chosen = 0
         while True:
             free = [t for t in pool if t.id not in assignment]
             best, gain = None, 0
             for template in free:
-                new = _keys(template, labels) - covered
-                if new and len(new) > gain and _spare(template, free, labels):
+                new = {k for k in keys_of[template.id] if covered[k] < need(k)}
+                if new and len(new) > gain and _spare(template, free, keys_of, need):
                     best, gain = template, len(new)
             if best is None:
                 break
             assignment[best.id] = split
-            covered |= _keys(best, labels)
+            covered.update(keys_of[best.id])
             chosen += 1
         for template in [t for t in pool if t.id not in assignment]:
             if chosen >= target_count[split]:
                 break
             free = [t for t in pool if t.id not in assignment]
-            if _spare(template, free, labels):
+            if _spare(template, free, keys_of, need):
                 assignment[template.id] = split
                 chosen += 1
     for template in pool:
         assignment.setdefault(template.id, "train")
 
+    all_keys = set().union(*keys_of.values())
     gaps = {}
     for split in SPLIT_NAMES:
         if config.splits[split] == 0:
             continue
-        have = set().union(
-            *(_keys(t, labels) for t in pool if assignment[t.id] == split)
-        )
+        have = set().union(*(keys_of[t.id] for t in pool if assignment[t.id] == split))
         missing = tuple(sorted(all_keys - have))
         if missing:
             gaps[split] = missing
     return SplitPlan(template_split=assignment, gaps=gaps)
 
 
-def _spare(template: Template, free: list[Template], labels: set[str]) -> bool:
+def _spare(template: Template, free: list[Template], keys_of, need) -> bool:
     """True if the templates left for training still cover what this one covers."""
-    others = set().union(*(_keys(t, labels) for t in free if t.id != template.id))
-    return _keys(template, labels) <= others
+    left: Counter[str] = Counter()
+    for other in free:
+        if other.id != template.id:
+            left.update(keys_of[other.id])
+    return all(left[key] >= need(key) for key in keys_of[template.id])
 
 
 def split_sequence(n: int, shares: dict[str, float], rng: random.Random) -> list[str]:
@@ -135,51 +174,481 @@ def split_sequence(n: int, shares: dict[str, float], rng: random.Random) -> list
     return sequence
 
 
-class TemplateChooser:
-    """Picks a template of one split for one transaction context."""
+# ---------------------------------------------------------------------------
+# Contexts and which template can tell which transaction
 
+
+def contexts_of(graph: Graph) -> list[Context]:
+    """The context of every transaction, in graph order, in its customer's language."""
+    out = []
+    for txn in graph.transactions:
+        customer = graph.customers.get(txn.customer_id) if txn.customer_id else None
+        invoices = tuple(graph.invoices[n] for n in txn.invoice_numbers)
+        contract = graph.contracts[invoices[0].contract_id] if invoices else None
+        language = customer.language if customer else "id"
+        out.append(Context(txn, customer, invoices, contract, language))
+    return out
+
+
+def can_tell(template: Template, ctx: Context, provides: set[str]) -> bool:
+    kind = TEMPLATE_KIND.get(ctx.txn.kind, ctx.txn.kind)
+    return (
+        template.kind == kind
+        and template.needs <= provides
+        and (not template.currencies or ctx.txn.currency in template.currencies)
+    )
+
+
+def _no_template(split: str, ctx: Context) -> PlanError:
+    kind = TEMPLATE_KIND.get(ctx.txn.kind, ctx.txn.kind)
+    return PlanError(
+        f"no template in the {split} split can tell a {kind} transaction in "
+        f"{ctx.txn.currency} ({ctx.txn.txn_id}); add a {kind} template without a "
+        "`currencies` limit or {PURCHASE_ORDER:po} slot, or give this split a "
+        "larger share"
+    )
+
+
+# ---------------------------------------------------------------------------
+# 1. Template pools
+
+
+def template_pools(
+    templates: list[Template], config: Config, rng: random.Random
+) -> dict[str, list[Template]]:
+    """The templates each split may use."""
+    pools: dict[str, list[Template]] = {}
+    rest = list(templates)
+    heldout = config.heldout
+    if heldout.channel is not None:
+        taken = [t for t in rest if t.channel == heldout.channel]
+        if not taken:
+            channels = ", ".join(sorted({t.channel for t in templates}))
+            raise PlanError(
+                f"heldout.channel: no template has channel {heldout.channel!r}; "
+                f"channels are {channels}"
+            )
+        pools["test_unseen_channel"] = taken
+        rest = [t for t in rest if t.channel != heldout.channel]
+    if heldout.language is not None:
+        taken = [t for t in rest if t.language == heldout.language]
+        if not taken:
+            languages = ", ".join(sorted({t.language for t in templates}))
+            raise PlanError(
+                f"heldout.language: no template (outside a held-out channel) is in "
+                f"language {heldout.language!r}; template languages are {languages}"
+            )
+        pools["test_unseen_language"] = taken
+        rest = [t for t in rest if t.language != heldout.language]
+    if heldout.channel or heldout.language:
+        try:
+            check_labels(rest, config)
+        except PlanError as exc:
+            raise PlanError(
+                f"with the held-out templates taken out, the rest fall short: {exc}"
+            ) from None
+    _check_min_templates(rest, config, "the corpus")
+    if config.groups_templates:
+        plan = assign_splits(
+            rest, config, rng, min_templates=config.diversity.min_templates
+        )
+        for split, missing in plan.gaps.items():
+            kinds = [m for m in missing if m.startswith("kind:")]
+            if kinds:
+                raise PlanError(
+                    f"the {split} split has no template for {', '.join(kinds)}; add "
+                    "templates of those kinds (without a `currencies` limit, a po "
+                    "slot or a third invoice)"
+                )
+        for split in SPLIT_NAMES:
+            pools[split] = plan.templates_of(split, rest)
+    else:
+        for split in SPLIT_NAMES:
+            pools[split] = list(rest)
+    for split in SPLIT_NAMES:
+        if config.splits[split] > 0:
+            _check_min_templates(pools[split], config, f"the {split} split")
+    if heldout.alias_form is not None:
+        # Unseen alias forms are told by the test split's templates, which training
+        # never saw either.
+        pools["test_unseen_alias"] = [
+            t for t in pools["test"] or pools["train"] if "CUSTOMER" in t.labels
+        ]
+    return {split: pools[split] for split in config.split_names}
+
+
+def _check_min_templates(pool: list[Template], config: Config, where: str) -> None:
+    need = config.diversity.min_templates
+    for label in config.labels:
+        have = sum(1 for t in pool if label in t.labels)
+        if have < need:
+            raise PlanError(
+                f"diversity.min_templates: {label} needs {need} templates in {where}, "
+                f"which has {have}; add templates with a {{{label}:...}} slot or "
+                "lower diversity.min_templates"
+            )
+
+
+# ---------------------------------------------------------------------------
+# 2. Splits of transactions
+
+
+def _stratum(ctx: Context) -> tuple[str, str, bool]:
+    language = ctx.customer.language if ctx.customer else ""
+    has_po = bool(ctx.invoices) and ctx.invoices[0].po_number is not None
+    return (language, ctx.txn.kind, has_po)
+
+
+def assign_transactions(
+    contexts: list[Context],
+    pools: dict[str, list[Template]],
+    config: Config,
+    rng: random.Random,
+) -> list[str]:
+    """The split of every transaction."""
+    n = len(contexts)
+    provides = [context_provides(ctx) for ctx in contexts]
+    splits: list[str | None] = [None] * n
+
+    def units(indices: list[int]) -> list[list[int]]:
+        """Transactions that must share a split: a customer's, or each alone."""
+        if not config.groups_customers:
+            return [[i] for i in indices]
+        by_customer: dict[str, list[int]] = defaultdict(list)
+        alone = []
+        for i in indices:
+            customer = contexts[i].txn.customer_id
+            if customer:
+                by_customer[customer].append(i)
+            else:
+                alone.append([i])
+        return [by_customer[c] for c in sorted(by_customer)] + alone
+
+    for split, value in config.heldout.chosen().items():
+        pool = pools[split]
+        free = [i for i in range(n) if splits[i] is None]
+
+        def fits(i: int) -> bool:
+            ctx = contexts[i]
+            if split == "test_unseen_alias":
+                if ctx.customer is None or not any(
+                    a.form == value for a in ctx.customer.aliases
+                ):
+                    return False
+            return any(can_tell(t, ctx, provides[i]) for t in pool)
+
+        eligible = [u for u in units(free) if all(fits(i) for i in u)]
+        rng.shuffle(eligible)
+        want = round(n * config.heldout.share)
+        taken = 0
+        for unit in eligible:
+            if taken >= want:
+                break
+            for i in unit:
+                splits[i] = split
+            taken += len(unit)
+        if taken == 0:
+            key = {
+                "test_unseen_channel": "channel",
+                "test_unseen_language": "language",
+                "test_unseen_alias": "alias_form",
+            }[split]
+            whole = " of a whole customer" if config.groups_customers else ""
+            raise PlanError(
+                f"heldout.{key}: no transaction{whole} can be told by the "
+                f"{value!r} templates; hold out another {key}"
+            )
+
+    free = [i for i in range(n) if splits[i] is None]
+    shares = {s: config.splits[s] for s in SPLIT_NAMES}
+    strata: dict[tuple, list[list[int]]] = defaultdict(list)
+    for unit in units(free):
+        strata[_stratum(contexts[unit[0]])].append(unit)
+    totals: Counter[str] = Counter()
+    for key in sorted(strata, key=repr):
+        group = strata[key]
+        rng.shuffle(group)
+        placed: Counter[str] = Counter()
+        size = 0
+        for unit in group:
+            size += len(unit)
+
+            def room(s: str) -> float:
+                # What the split lacks in this stratum and overall, in narratives.
+                return (shares[s] * size - placed[s]) + 0.5 * (
+                    shares[s] * (sum(totals.values()) + len(unit)) - totals[s]
+                )
+
+            best = max((s for s in SPLIT_NAMES if shares[s] > 0), key=room)
+            placed[best] += len(unit)
+            totals[best] += len(unit)
+            for i in unit:
+                splits[i] = best
+    return [s for s in splits if s is not None]
+
+
+# ---------------------------------------------------------------------------
+# 3. Templates per transaction
+
+
+def _vector(template: Template, labels: tuple[str, ...]) -> Counter[str]:
+    return Counter(slot.label for slot in template.slots if slot.label in labels)
+
+
+class _Chooser:
     def __init__(
         self,
-        templates: list[Template],
-        plan: SplitPlan,
-        channel_weights: dict[str, float] | None = None,
+        config: Config,
+        pools: dict[str, list[Template]],
+        targets: dict[str, dict[str, float] | None],
     ) -> None:
-        self._channel_weights = channel_weights or {}
-        self._by_split_kind: dict[tuple[str, str], list[Template]] = defaultdict(list)
-        for template in templates:
-            split = plan.template_split[template.id]
-            self._by_split_kind[(split, template.kind)].append(template)
+        self.config = config
+        self.targets = targets  # per split
+        self.vectors = {
+            t.id: _vector(t, config.labels) for pool in pools.values() for t in pool
+        }
+        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.used: dict[str, Counter[str]] = defaultdict(Counter)
 
-    def choose(self, split: str, ctx: Context, rng: random.Random) -> Template:
-        kind = TEMPLATE_KIND.get(ctx.txn.kind, ctx.txn.kind)
-        provides = context_provides(ctx)
-        currency = ctx.txn.currency
-        candidates = [
-            t
-            for t in self._by_split_kind[(split, kind)]
-            if t.needs <= provides and (not t.currencies or currency in t.currencies)
-        ]
-        if not candidates:
-            raise PlanError(
-                f"no template in the {split} split can tell a {kind} transaction in "
-                f"{currency} ({ctx.txn.txn_id}); add a {kind} template without a "
-                "`currencies` limit or {PURCHASE_ORDER:po} slot, or give this split a "
-                "larger share"
-            )
+    def weight(self, template: Template, ctx: Context) -> float:
         language = (
             ctx.customer.language
             if ctx.customer
-            else ("id" if currency == "IDR" else "en")
+            else ("id" if ctx.txn.currency == "IDR" else "en")
         )
-        weights = [
-            t.weight
-            * (3.0 if t.language == language else 1.0)
-            * self._channel_weights.get(t.channel, 1.0)
-            for t in candidates
-        ]
-        if sum(weights) <= 0:
+        return (
+            template.weight
+            * (3.0 if template.language == language else 1.0)
+            * self.config.channel_weights.get(template.channel, 1.0)
+        )
+
+    def choose(
+        self,
+        split: str,
+        candidates: list[Template],
+        ctx: Context,
+        rng: random.Random,
+        urgent: list[str],
+        cap: int | None,
+    ) -> Template:
+        kind = TEMPLATE_KIND.get(ctx.txn.kind, ctx.txn.kind)
+        weighted = [(t, self.weight(t, ctx)) for t in candidates]
+        weighted = [(t, w) for t, w in weighted if w > 0]
+        if not weighted:
             raise PlanError(
                 f"every template that can tell a {kind} transaction in the {split} "
                 "split has channel weight 0; raise a weight under `channels`"
             )
-        return rng.choices(candidates, weights)[0]
+        if cap is not None:
+            weighted = [(t, w) for t, w in weighted if self.used[split][t.id] < cap]
+            if not weighted:
+                share = self.config.diversity.max_template_share
+                raise PlanError(
+                    f"diversity.max_template_share: {share} lets each template tell "
+                    f"at most {cap} narratives of the {split} split, and every "
+                    f"template that can tell {ctx.txn.txn_id} ({kind}, "
+                    f"{ctx.txn.currency}) has; raise the share or add templates of "
+                    f"kind {kind}"
+                )
+        for label in urgent:
+            providing = [(t, w) for t, w in weighted if self.vectors[t.id][label]]
+            if providing:
+                weighted = providing
+        targets = self.targets[split]
+        if targets is not None:
+            counts = self.counts[split]
+            total = sum(counts.values())
+            scored = []
+            for t, w in weighted:
+                v = self.vectors[t.id]
+                after = total + sum(v.values())
+                distance = sum(
+                    abs(counts[label] + v[label] - share * after)
+                    for label, share in targets.items()
+                )
+                scored.append((distance, t, w))
+            best = min(d for d, _, _ in scored)
+            weighted = [(t, w) for d, t, w in scored if d <= best + SLACK]
+        templates, weights = zip(*weighted)
+        chosen = rng.choices(templates, weights)[0]
+        self.counts[split].update(self.vectors[chosen.id])
+        self.used[split][chosen.id] += 1
+        return chosen
+
+
+def plan_corpus(
+    config: Config,
+    templates: list[Template],
+    graph: Graph,
+    *,
+    pool_rng: random.Random,
+    split_rng: random.Random,
+    choice_seed: int,
+) -> CorpusPlan:
+    """Split and template of every transaction; fails on a target it cannot meet."""
+    pools = template_pools(templates, config, pool_rng)
+    contexts = contexts_of(graph)
+    splits = assign_transactions(contexts, pools, config, split_rng)
+    provides = [context_provides(ctx) for ctx in contexts]
+    vectors = {t.id: _vector(t, config.labels) for pool in pools.values() for t in pool}
+    sizes = Counter(splits)
+    cap_share = config.diversity.max_template_share
+    caps = {
+        s: max(1, int(cap_share * sizes[s])) if cap_share is not None else None
+        for s in sizes
+    }
+
+    candidates = []
+    capacity: dict[str, Counter[str]] = defaultdict(Counter)
+    for i, ctx in enumerate(contexts):
+        found = [t for t in pools[splits[i]] if can_tell(t, ctx, provides[i])]
+        if not found:
+            raise _no_template(splits[i], ctx)
+        candidates.append(found)
+        for label in config.labels:
+            capacity[splits[i]][label] += max(vectors[t.id][label] for t in found)
+    _check_reachable(config, sizes, capacity)
+
+    goal = config.balance.targets(config.labels)
+    steer = {split: goal for split in sizes}
+    for _ in range(STEERING_ROUNDS):
+        chooser = _Chooser(config, pools, steer)
+        chosen = _choose_all(
+            config, contexts, splits, candidates, capacity, chooser, caps, choice_seed
+        )
+        if goal is None:
+            break
+        missed = False
+        # Shares are promised for train; the small splits, with a tenth of the
+        # templates, aim at the plain targets.
+        for split in ("train",):
+            counts = chooser.counts[split]
+            total = sum(counts.values()) or 1
+            achieved = {label: counts[label] / total for label in goal}
+            tolerance = config.balance.tolerance / 2
+            if not any(
+                share_problem(label, achieved[label], goal[label], tolerance)
+                for label in goal
+            ):
+                continue
+            missed = True
+            # A greedy choice misses labels that some transactions cannot avoid
+            # (two invoices in every multi payment): aim past the goal by what was
+            # missed, and plan again.
+            aim = {
+                label: steer[split][label] * goal[label] / achieved[label]
+                if achieved[label] > 0
+                else steer[split][label]
+                for label in goal
+            }
+            norm = sum(aim.values())
+            steer[split] = {label: share / norm for label, share in aim.items()}
+        if not missed:
+            break
+    plan = CorpusPlan(
+        splits=splits,
+        templates=chosen,
+        pools=pools,
+        expected={s: Counter(chooser.counts[s]) for s in sizes},
+        capacity={s: Counter(capacity[s]) for s in sizes},
+    )
+    check_targets(config, plan.expected, plan.capacity, pools, when="planned")
+    return plan
+
+
+def _choose_all(
+    config: Config,
+    contexts: list[Context],
+    splits: list[str],
+    candidates: list[list[Template]],
+    capacity: dict[str, Counter[str]],
+    chooser: "_Chooser",
+    caps: dict[str, int | None],
+    choice_seed: int,
+) -> list[Template]:
+    # Mentions each label can still get in each split from the transactions not yet
+    # planned: a minimum count that needs all of them forces the choice.
+    left = {s: Counter(capacity[s]) for s in capacity}
+    chosen = []
+    for i, ctx in enumerate(contexts):
+        split = splits[i]
+        best = {
+            label: max(chooser.vectors[t.id][label] for t in candidates[i])
+            for label in config.labels
+        }
+        urgent = []
+        if split in SPLIT_NAMES:
+            for label, minimum in config.balance.min_count.items():
+                need = minimum - chooser.counts[split][label]
+                if need > 0 and need >= left[split][label]:
+                    urgent.append(label)
+        left[split].subtract(best)
+        rng = random.Random(choice_seed + i + 1)
+        chosen.append(
+            chooser.choose(split, candidates[i], ctx, rng, urgent, caps[split])
+        )
+    return chosen
+
+
+def _check_reachable(
+    config: Config, sizes: Counter[str], capacity: dict[str, Counter[str]]
+) -> None:
+    for label, minimum in config.balance.min_count.items():
+        for split in SPLIT_NAMES:
+            if sizes[split] and capacity[split][label] < minimum:
+                raise PlanError(
+                    f"balance.min_count.{label}: {minimum} mentions asked in the "
+                    f"{split} split, but its {sizes[split]} narratives can carry at "
+                    f"most {capacity[split][label]} (the rest have no entity for it "
+                    "or no template with its slot); lower the minimum, raise "
+                    "`narratives`, or add templates with the slot"
+                )
+
+
+def share_problem(label: str, achieved: float, target: float, tolerance: float) -> bool:
+    return abs(achieved - target) > tolerance * target + 1e-12
+
+
+def check_targets(
+    config: Config,
+    counts: dict[str, Counter[str]],
+    capacity: dict[str, Counter[str]],
+    pools: dict[str, list[Template]],
+    *,
+    when: str,
+) -> None:
+    """Fail, naming the label, when train's shares or a split's minimum are missed."""
+    targets = config.balance.targets(config.labels)
+    train = counts.get("train", Counter())
+    total = sum(train.values())
+    if targets is not None and total:
+        for label, target in targets.items():
+            achieved = train[label] / total
+            if not share_problem(label, achieved, target, config.balance.tolerance):
+                continue
+            producing = sum(1 for t in pools["train"] if label in t.labels)
+            if achieved < target:
+                missing = (
+                    f"at most {capacity['train'][label]} mentions fit the train "
+                    f"narratives ({producing} train templates have the slot); add "
+                    f"templates with a {{{label}:...}} slot for more kinds of "
+                    "transaction, lower its target"
+                )
+            else:
+                missing = (
+                    f"too few train templates leave it out; add templates without "
+                    f"a {{{label}:...}} slot, raise its target"
+                )
+            raise PlanError(
+                f"balance: {label} {when} at {achieved:.1%} of train mentions against "
+                f"a target of {target:.1%} (tolerance {config.balance.tolerance:.0%} "
+                f"of the target): {missing}, or raise balance.tolerance"
+            )
+    for label, minimum in config.balance.min_count.items():
+        for split in SPLIT_NAMES:
+            if split in counts and counts[split][label] < minimum:
+                raise PlanError(
+                    f"balance.min_count.{label}: {when} {counts[split][label]} "
+                    f"mentions in the {split} split against a minimum of {minimum}; "
+                    "the other targets pull against it: lower it or relax them"
+                )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
@@ -54,6 +55,44 @@ class RenderSettings:
     tokenizer: Callable[[str], Doc] | None = None
     # Noisy spellings used so far, to their entity: one spelling, one entity.
     noisy_owner: dict[str, str] = field(default_factory=dict)
+    # Largest share of a label's mentions one surface form may take (None: any).
+    max_form_share: float | None = None
+    # Mentions so far per export label and surface form, for that cap.
+    form_counts: dict[str, Counter] = field(default_factory=dict)
+
+    def count_forms(self, example: Example) -> None:
+        if self.max_form_share is None:
+            return
+        for span in example.spans:
+            self.form_counts.setdefault(span.label, Counter())[
+                base_form(span.form)
+            ] += 1
+
+    def under_cap(self, label: str, family: list, weights: list | None):
+        """The forms of ``family`` that have not reached the cap, with their weights.
+
+        The cap starts to bind once a label has enough mentions for a share to mean
+        something; if every form is at the cap, all stay.
+        """
+        cap = self.max_form_share
+        counts = self.form_counts.get(label)
+        if cap is None or not counts:
+            return family, weights
+        total = sum(counts.values())
+        if total * cap < 1:
+            return family, weights
+        keep = [i for i, s in enumerate(family) if counts[s.form] < cap * (total + 1)]
+        if not keep or len(keep) == len(family):
+            return family, weights
+        return (
+            [family[i] for i in keep],
+            [weights[i] for i in keep] if weights else None,
+        )
+
+
+def base_form(form: str) -> str:
+    """``legal_name+typo`` -> ``legal_name``: the form without noise or cut marks."""
+    return form.split("+", 1)[0]
 
 
 def clean_value(value: str) -> str:
@@ -247,6 +286,11 @@ def fill_slot(
     weights = None
     if slot.field == "customer" and settings.alias_weights:
         weights = [settings.alias_weights.get(s.form, 1.0) for s in family]
+        kept = [i for i, w in enumerate(weights) if w > 0]
+        if kept:
+            family, weights = [family[i] for i in kept], [weights[i] for i in kept]
+    if slot.label in labels:
+        family, weights = settings.under_cap(labels[slot.label], family, weights)
     if len(family) == 1:
         surface = family[0]
     elif weights and sum(weights) > 0:
