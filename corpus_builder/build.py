@@ -14,7 +14,15 @@ from typing import Callable
 import spacy
 
 from . import __version__
-from .config import SPLIT_NAMES, Config, config_to_dict
+from .balance import (
+    balance_report,
+    check_achieved,
+    diversity_report,
+    form_share_problem,
+    label_forms,
+)
+from .config import Config, config_to_dict
+from .exporters import split_file
 from .exporters.doccano import DoccanoWriter
 from .exporters.graph_tables import TransactionWriter, write_graph_tables
 from .exporters.hf import HfWriter
@@ -55,6 +63,7 @@ def prepare(config: Config) -> tuple[list[Template], spacy.language.Language]:
     check_alignment(templates, nlp)
     templates = weighted_templates(templates, config)
     check_labels(templates, config)
+    form_share_problem(config, label_forms(config))
     return templates, nlp
 
 
@@ -137,11 +146,14 @@ def build_corpus(
     staging = make_staging(output)
     try:
         tag_names = iob_names(config.export_labels)
-        stats = Stats()
+        splits = config.split_names
+        stats = Stats(splits)
         writers = [
-            DoccanoWriter(staging / "doccano", utf16=config.doccano_utf16),
-            SpacyWriter(staging / "spacy"),
-            HfWriter(staging / "hf", tag_names),
+            DoccanoWriter(
+                staging / "doccano", utf16=config.doccano_utf16, splits=splits
+            ),
+            SpacyWriter(staging / "spacy", splits=splits),
+            HfWriter(staging / "hf", tag_names, splits=splits),
             TransactionWriter(staging / "graph", graph),
             stats,
         ]
@@ -153,6 +165,7 @@ def build_corpus(
                 writer.write(example, doc)
             if progress and (done % 500 == 0 or done == total):
                 progress(done, total)
+        check_achieved(config, stats)
         for writer in writers:
             writer.close()
         write_graph_tables(graph, staging / "graph")
@@ -208,11 +221,14 @@ def make_manifest(
         if config.doccano_utf16
         else OFFSET_UNIT,
         "splits": {
-            "doccano": ["train", "dev", "test"],
-            "spacy": ["train", "dev", "test"],
-            "hf": list(SPLIT_NAMES),
-            "grouping": "template",
+            "doccano": [split_file(s) for s in config.split_names],
+            "spacy": [split_file(s) for s in config.split_names],
+            "hf": list(config.split_names),
+            "grouping": config.split_by,
+            "heldout": config.heldout.chosen(),
         },
+        "balance": balance_report(config, stats),
+        "diversity": diversity_report(config, stats),
         "graph": {
             "customers": len(graph.customers),
             "contracts": len(graph.contracts),

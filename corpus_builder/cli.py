@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from .config import SPLIT_NAMES, load_config
+from .config import load_config
 from .errors import CorpusBuilderError
 
 app = typer.Typer(
@@ -115,17 +115,30 @@ def build(
 
 
 def _print_summary(result) -> None:
-    counts = result.manifest["counts"]
+    manifest = result.manifest
+    counts = manifest["counts"]
+    splits = manifest["splits"]["hf"]
+    balance = manifest["balance"]
     table = Table(title=f"corpus written to {result.output}", title_justify="left")
     table.add_column("label")
-    for split in SPLIT_NAMES:
-        table.add_column(split, justify="right")
+    for split in splits:
+        table.add_column(split.replace("_", " "), justify="right")
+    if balance["mode"] != "none":
+        table.add_column("train share\n(target)", justify="right")
     for label, per_split in counts["spans"].items():
-        table.add_row(label, *(str(per_split[s]) for s in SPLIT_NAMES))
+        row = [str(per_split[s]) for s in splits]
+        if balance["mode"] != "none":
+            entry = balance["labels"][label]
+            row.append(
+                f"{entry['achieved_share']['train']:.1%} ({entry['target_share']:.1%})"
+            )
+        table.add_row(label, *row)
     table.add_section()
-    table.add_row("narratives", *(str(counts["examples"][s]) for s in SPLIT_NAMES))
-    table.add_row("templates", *(str(counts["templates"][s]) for s in SPLIT_NAMES))
+    table.add_row("narratives", *(str(counts["examples"][s]) for s in splits))
+    table.add_row("templates", *(str(counts["templates"][s]) for s in splits))
+    table.add_row("customers", *(str(counts["customers"][s]) for s in splits))
     err.print(table)
+    err.print(f"splits kept apart by {manifest['splits']['grouping']}")
 
 
 LABEL_STYLES = (

@@ -29,6 +29,7 @@ class Example:
     language: str = ""
     kind: str = ""
     txn_id: str = ""
+    customer_id: str = ""  # the paying customer; empty for fees, interest, tax, cash
     split: str = ""
     truncated: tuple[Span, ...] = ()  # spans a field-length cut removed
 

@@ -212,6 +212,7 @@ def render(
         language=template.language,
         kind=ctx.txn.kind,
         txn_id=ctx.txn.txn_id,
+        customer_id=ctx.customer.customer_id if ctx.customer else "",
     )
 
 

@@ -13,7 +13,13 @@ from .example import Example
 
 
 class Stats:
-    def __init__(self) -> None:
+    def __init__(self, splits: tuple[str, ...] = SPLIT_NAMES) -> None:
+        self.splits = splits
+        self.customers: dict[str, set[str]] = defaultdict(set)
+        self.template_uses: dict[str, Counter[str]] = defaultdict(Counter)
+        self.label_templates: dict[str, dict[str, set[str]]] = defaultdict(
+            lambda: defaultdict(set)
+        )
         self.examples: Counter[str] = Counter()
         self.labels: dict[str, Counter[str]] = defaultdict(Counter)
         self.channels: dict[str, Counter[str]] = defaultdict(Counter)
@@ -36,12 +42,16 @@ class Stats:
         self.languages[split][example.language] += 1
         self.kinds[split][example.kind] += 1
         self.templates[split].add(example.template_id)
+        self.template_uses[split][example.template_id] += 1
+        if example.customer_id:
+            self.customers[split].add(example.customer_id)
         if not example.spans:
             self.no_entity += 1
         if any(ord(ch) > 0xFFFF for ch in example.text):
             self.outside_bmp += 1
         for span in example.spans:
             self.labels[split][span.label] += 1
+            self.label_templates[split][span.label].add(example.template_id)
             self.forms[span.label][span.form] += 1
             self.surfaces[span.label].add(example.text[span.start : span.end])
             if "+typo" in span.form or "+ocr" in span.form:
@@ -59,33 +69,51 @@ class Stats:
 
     def label_table(self, labels: tuple[str, ...]) -> dict[str, dict[str, int]]:
         return {
-            label: {s: self.labels[s][label] for s in SPLIT_NAMES} for label in labels
+            label: {s: self.labels[s][label] for s in self.splits} for label in labels
         }
 
     def shared(self) -> dict[str, Any]:
-        """What the splits share: template ids and exact texts, per pair of splits."""
+        """What the splits share, per pair of splits: template ids, the number of
+        customers and of exact texts."""
         out: dict[str, Any] = {}
-        for i, a in enumerate(SPLIT_NAMES):
-            for b in SPLIT_NAMES[i + 1 :]:
+        for i, a in enumerate(self.splits):
+            for b in self.splits[i + 1 :]:
                 out[f"{a}/{b}"] = {
                     "templates": sorted(self.templates[a] & self.templates[b]),
+                    "customers": len(self.customers[a] & self.customers[b]),
                     "exact_texts": len(self._texts[a] & self._texts[b]),
                 }
         return out
 
+    def max_form_share(self, label: str) -> tuple[str, float]:
+        """The surface form (noise marks aside) with the largest share of ``label``."""
+        forms: Counter[str] = Counter()
+        for form, n in self.forms[label].items():
+            forms[form.split("+", 1)[0]] += n
+        total = sum(forms.values())
+        if not total:
+            return "", 0.0
+        form, n = max(sorted(forms.items()), key=lambda item: item[1])
+        return form, n / total
+
     def to_manifest(self, labels: tuple[str, ...]) -> dict[str, Any]:
         def per_split(table: dict[str, Counter[str]]) -> dict[str, dict[str, int]]:
-            return {s: dict(sorted(table[s].items())) for s in SPLIT_NAMES}
+            return {s: dict(sorted(table[s].items())) for s in self.splits}
 
         return {
-            "examples": {s: self.examples[s] for s in SPLIT_NAMES},
+            "examples": {s: self.examples[s] for s in self.splits},
             "examples_without_entities": self.no_entity,
             "examples_with_characters_outside_bmp": self.outside_bmp,
             "spans": self.label_table(labels),
             "channels": per_split(self.channels),
             "languages": per_split(self.languages),
             "transaction_kinds": per_split(self.kinds),
-            "templates": {s: len(self.templates[s]) for s in SPLIT_NAMES},
+            "templates": {s: len(self.templates[s]) for s in self.splits},
+            "customers": {s: len(self.customers[s]) for s in self.splits},
+            "templates_per_label": {
+                label: {s: len(self.label_templates[s][label]) for s in self.splits}
+                for label in labels
+            },
             "distinct_surfaces": {label: len(self.surfaces[label]) for label in labels},
             "surface_forms": {
                 label: dict(sorted(self.forms[label].items())) for label in labels

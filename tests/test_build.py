@@ -154,7 +154,10 @@ def test_no_template_is_in_two_splits(built):
 
 def test_splits_have_the_configured_sizes_and_negatives_their_share(built):
     counts = built.manifest["counts"]
-    assert counts["examples"] == {"train": 1200, "validation": 150, "test": 150}
+    # Whole customers move between splits, so sizes are near the shares, not exact.
+    assert sum(counts["examples"].values()) == 1500
+    for split, share in (("train", 0.8), ("validation", 0.1), ("test", 0.1)):
+        assert abs(counts["examples"][split] - 1500 * share) <= 15
     kinds = defaultdict(int)
     for per_split in counts["transaction_kinds"].values():
         for kind, n in per_split.items():

@@ -16,6 +16,15 @@ from ..example import Example
 
 # Split names as each format's users expect them.
 SPACY_SPLIT_FILES = {"train": "train", "validation": "dev", "test": "test"}
+SPLITS = tuple(SPACY_SPLIT_FILES)
+
+
+def split_file(split: str) -> str:
+    """The file stem of ``split`` in Doccano and spaCy exports (``validation`` -> dev).
+
+    Held-out test sets keep their own names (``test_unseen_channel``).
+    """
+    return SPACY_SPLIT_FILES.get(split, split)
 
 
 class Writer(Protocol):

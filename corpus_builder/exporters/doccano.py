@@ -1,5 +1,7 @@
 """Doccano sequence-labeling JSONL: ``doccano/{train,dev,test}.jsonl``.
 
+Held-out test sets, when the config asks for them, get files of their own names.
+
 One JSON object per line, UTF-8, keys in this order:
 
 - ``text``: the narrative.
@@ -26,7 +28,7 @@ import jsonlines
 from spacy.tokens import Doc
 
 from ..example import Example
-from . import SPACY_SPLIT_FILES
+from . import SPLITS, split_file
 
 _dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
@@ -57,13 +59,16 @@ def example_to_record(example: Example, *, utf16: bool = False) -> dict[str, Any
 
 
 class DoccanoWriter:
-    def __init__(self, folder: Path, *, utf16: bool = False) -> None:
+    def __init__(
+        self, folder: Path, *, utf16: bool = False, splits: tuple[str, ...] = SPLITS
+    ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self._utf16 = utf16
         self._files = {}
         self._writers = {}
-        for split, name in SPACY_SPLIT_FILES.items():
-            handle = open(folder / f"{name}.jsonl", "w", encoding="utf-8", newline="\n")
+        for split in splits:
+            path = folder / f"{split_file(split)}.jsonl"
+            handle = open(path, "w", encoding="utf-8", newline="\n")
             self._files[split] = handle
             self._writers[split] = jsonlines.Writer(handle, dumps=_dumps)
 

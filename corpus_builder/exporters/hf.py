@@ -36,8 +36,8 @@ from spacy.tokens import Doc
 
 from ..example import Example
 from ..tokens import doc_to_iob
+from . import SPLITS
 
-SPLITS = ("train", "validation", "test")
 _STRING_COLUMNS = ("id", "text", "template_id", "channel", "language")
 
 
@@ -57,17 +57,20 @@ def features_for(tag_names: list[str]) -> Features:
 
 
 class HfWriter:
-    def __init__(self, folder: Path, tag_names: list[str]) -> None:
+    def __init__(
+        self, folder: Path, tag_names: list[str], *, splits: tuple[str, ...] = SPLITS
+    ) -> None:
         self._folder = folder
+        self._splits = splits
         self._names = tag_names
         self._index = {name: i for i, name in enumerate(tag_names)}
         # TODO(#6): stream rows to Arrow files instead of holding a split's columns.
         self._columns = {
-            split: {name: [] for name in features_for(tag_names)} for split in SPLITS
+            split: {name: [] for name in features_for(tag_names)} for split in splits
         }
         # A fingerprint from the content keeps save_to_disk byte-identical.
         self._digests = {
-            split: hashlib.sha256(json.dumps(tag_names).encode()) for split in SPLITS
+            split: hashlib.sha256(json.dumps(tag_names).encode()) for split in splits
         }
 
     def write(self, example: Example, doc: Doc) -> None:
@@ -89,7 +92,7 @@ class HfWriter:
         datasets.disable_progress_bars()
         features = features_for(self._names)
         parts = {}
-        for split in SPLITS:
+        for split in self._splits:
             table = pa.Table.from_pydict(
                 self._columns[split], schema=features.arrow_schema
             )
@@ -102,7 +105,7 @@ class HfWriter:
             )
         # One shard per split, so an empty split still has a file to load.
         DatasetDict(parts).save_to_disk(
-            str(self._folder), num_shards={split: 1 for split in SPLITS}
+            str(self._folder), num_shards={split: 1 for split in self._splits}
         )
         label2id = {name: i for i, name in enumerate(self._names)}
         id2label = {str(i): name for i, name in enumerate(self._names)}

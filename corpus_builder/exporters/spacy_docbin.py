@@ -1,5 +1,7 @@
 """spaCy DocBins: ``spacy/train.spacy``, ``spacy/dev.spacy``, ``spacy/test.spacy``.
 
+Held-out test sets, when the config asks for them, get files of their own names.
+
 Each Doc is the narrative tokenized by ``spacy.blank(<spacy_lang>)`` (the tokenizer
 ``spacy train`` will use with a config made for that language), with ``doc.ents``
 carrying the label and ``kb_id_`` (the graph entity) of every span. Offsets are
@@ -15,19 +17,18 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
 from ..example import Example
-from . import SPACY_SPLIT_FILES
+from . import SPLITS, split_file
 
 ATTRS = ["ENT_IOB", "ENT_TYPE", "ENT_KB_ID"]
 
 
 class SpacyWriter:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, splits: tuple[str, ...] = SPLITS) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self._folder = folder
         # TODO(#6): write DocBins in bounded shards instead of one per split.
         self._bins = {
-            split: DocBin(attrs=ATTRS, store_user_data=True)
-            for split in SPACY_SPLIT_FILES
+            split: DocBin(attrs=ATTRS, store_user_data=True) for split in splits
         }
 
     def write(self, example: Example, doc: Doc) -> None:
@@ -37,8 +38,8 @@ class SpacyWriter:
         self._bins[example.split].add(doc)
 
     def close(self) -> None:
-        for split, name in SPACY_SPLIT_FILES.items():
-            self._bins[split].to_disk(self._folder / f"{name}.spacy")
+        for split, docbin in self._bins.items():
+            docbin.to_disk(self._folder / f"{split_file(split)}.spacy")
 
 
 def read_docbin(
