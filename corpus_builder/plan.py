@@ -621,29 +621,33 @@ def check_targets(
     targets = config.balance.targets(config.labels)
     train = counts.get("train", Counter())
     total = sum(train.values())
-    if targets is not None and total:
-        for label, target in targets.items():
-            achieved = train[label] / total
-            if not share_problem(label, achieved, target, config.balance.tolerance):
-                continue
-            producing = sum(1 for t in pools["train"] if label in t.labels)
-            if achieved < target:
-                missing = (
-                    f"at most {capacity['train'][label]} mentions fit the train "
-                    f"narratives ({producing} train templates have the slot); add "
-                    f"templates with a {{{label}:...}} slot for more kinds of "
-                    "transaction, lower its target"
-                )
-            else:
-                missing = (
-                    f"too few train templates leave it out; add templates without "
-                    f"a {{{label}:...}} slot, raise its target"
-                )
-            raise PlanError(
-                f"balance: {label} {when} at {achieved:.1%} of train mentions against "
-                f"a target of {target:.1%} (tolerance {config.balance.tolerance:.0%} "
-                f"of the target): {missing}, or raise balance.tolerance"
+    problems = []
+    for label, target in (targets or {}).items():
+        achieved = train[label] / total if total else 0.0
+        if not share_problem(label, achieved, target, config.balance.tolerance):
+            continue
+        producing = sum(1 for t in pools["train"] if label in t.labels)
+        if achieved < target:
+            fix = (
+                f"at most {capacity['train'][label]} mentions fit the train "
+                f"narratives and {producing} train templates have the slot: add "
+                f"templates with a {{{label}:...}} slot for more kinds of "
+                "transaction or lower its target"
             )
+        else:
+            fix = (
+                f"too few train templates leave it out: add templates without a "
+                f"{{{label}:...}} slot or raise its target"
+            )
+        problems.append(
+            f"{label} {when} at {achieved:.1%} against a target of {target:.1%} ({fix})"
+        )
+    if problems:
+        raise PlanError(
+            "balance: train mentions miss their targets by more than "
+            f"balance.tolerance ({config.balance.tolerance:.0%} of the target): "
+            + "; ".join(problems)
+        )
     for label, minimum in config.balance.min_count.items():
         for split in SPLIT_NAMES:
             if split in counts and counts[split][label] < minimum:
