@@ -20,6 +20,7 @@ from .exporters.doccano import DoccanoWriter
 from .exporters.graph_tables import TransactionWriter, write_graph_tables
 from .exporters.hf import HfWriter
 from .exporters.spacy_docbin import SpacyWriter
+from .exporters.tasks import TaskWriter
 from .fields import Context, build_surface_index
 from .graph import Graph, build_graph, check_graph
 from .output import PID_FILE, check_output, discard, make_staging, publish
@@ -139,6 +140,7 @@ def build_corpus(
             SpacyWriter(staging / "spacy"),
             HfWriter(staging / "hf", tag_names),
             TransactionWriter(staging / "graph", graph),
+            TaskWriter(staging / "tasks", graph),
             stats,
         ]
         total = len(graph.transactions)
