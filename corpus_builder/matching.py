@@ -135,6 +135,12 @@ _NUMBER = re.compile(r"[0-9OISB]*[0-9][0-9OISB]*")
 _CONTRACT = re.compile(r"(20\d\d)\D{0,3}(\d{3})(?!\d)")
 
 
+def number_runs(upper: str) -> list[str]:
+    """Runs of digits in upper-cased text, ``O``, ``I``, ``S``, ``B`` inside a run
+    read as the digits they are often mistaken for (``OO157`` -> ``00157``)."""
+    return [m.group().translate(_OCR_DIGITS) for m in _NUMBER.finditer(upper)]
+
+
 @dataclass
 class OpenInvoice:
     number: str
@@ -201,11 +207,7 @@ class BaselineMatcher:
             )
 
         upper = text.upper()
-        numbers = [
-            int(m.group().translate(_OCR_DIGITS))
-            for m in _NUMBER.finditer(upper)
-            if len(m.group()) >= 3
-        ]
+        numbers = [int(run) for run in number_runs(upper) if len(run) >= 3]
         direct = _unique(
             i for n in numbers for i in self.by_seq.get(n, ()) if usable(i)
         )

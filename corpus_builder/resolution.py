@@ -28,6 +28,7 @@ from rapidfuzz import fuzz, process
 from .actions import INVOICE_FIELDS, field_of
 from .example import Example
 from .graph import Graph
+from .matching import number_runs
 
 NEGATIVES = 4
 ENTITY_TYPES = ("customer", "invoice", "contract", "purchase_order")
@@ -144,7 +145,7 @@ class HardNegatives:
 def _nearest(ordered: list[tuple], key: int) -> list[str]:
     """Ids of ``(number, ..., id)`` rows next to ``key``, nearest first."""
     index = bisect.bisect_left(ordered, (key,))
-    window = ordered[max(0, index - 3) : index + 4]
+    window = ordered[max(0, index - NEGATIVES) : index + NEGATIVES + 1]
     window = sorted(window, key=lambda row: (abs(row[0] - key), row[-1]))
     return [row[-1] for row in window]
 
@@ -183,8 +184,6 @@ def resolution_records(example: Example, negatives: HardNegatives) -> list[dict]
 
 # The baseline resolver -------------------------------------------------------------
 
-_OCR_DIGITS = str.maketrans("OISB", "0158")
-
 
 def _letters_digits(text: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", text.upper())
@@ -211,8 +210,8 @@ def resolve_mention(entity_type: str, mention: str, candidates: list[dict]) -> s
                 score = 100.0
         else:
             a, b = _letters_digits(mention), _letters_digits(name)
-            da = re.sub(r"\D", "", a.translate(_OCR_DIGITS))
-            db = re.sub(r"\D", "", b)
+            da = "".join(number_runs(mention.upper()))
+            db = "".join(number_runs(name.upper()))
             score = fuzz.ratio(a, b) + 2 * fuzz.ratio(da.lstrip("0"), db.lstrip("0"))
         if score > best_score:
             best_id, best_score = candidate["id"], score
