@@ -133,6 +133,12 @@ def matching_record(example, txn, payment: Payment) -> dict:
 _OCR_DIGITS = str.maketrans("OISB", "0158")
 _NUMBER = re.compile(r"[0-9OISB]*[0-9][0-9OISB]*")
 _CONTRACT = re.compile(r"(20\d\d)\D{0,3}(\d{3})(?!\d)")
+# Amounts (12.500.000, 3,979.85, 485.85) and dates (28/02/2024, 2024-02-28), whose
+# digits are not references.
+_AMOUNT_OR_DATE = re.compile(
+    r"\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d+[.,]\d{2}(?!\d)"
+    r"|\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{4}-\d{2}-\d{2}"
+)
 
 
 def number_runs(upper: str) -> list[str]:
@@ -162,16 +168,19 @@ class BaselineMatcher:
     value-date order and keeps its own open balances:
 
     1. A debit settles nothing.
-    2. Numbers in the narrative (after undoing ``O/I/S/B`` OCR slips) are looked up
-       as invoice sequence numbers, purchase-order numbers and contract numbers; the
-       candidates are the open invoices of the transaction's currency issued before
-       its value date, invoice numbers first.
+    2. Numbers in the narrative, amounts and dates left out (and ``O/I/S/B`` OCR
+       slips inside a number undone), are looked up as invoice sequence numbers,
+       purchase-order numbers and contract numbers; the candidates are the open
+       invoices of the transaction's currency issued before its value date,
+       invoice numbers first, at most six.
     3. Without a candidate, the open invoices whose balance equals the amount are
        candidates, ranked by how well their customer's legal name matches the text
        (rapidfuzz ``partial_ratio`` >= 80).
-    4. One to three candidates whose balances add up to the amount are paid in full;
-       otherwise a candidate with more open than the amount gets a part payment; else
-       all candidates are paid in full and the rest is over-payment.
+    4. One to three candidates whose balances add up to the amount are paid in
+       full; else the candidates plus one or two other open invoices of the first
+       candidate's customer that make the amount exactly; else a candidate with
+       more open than the amount gets a part payment; else all candidates are paid
+       in full and the rest is over-payment.
     """
 
     def __init__(self, invoices: list[OpenInvoice], legal_names: dict[str, str]):
@@ -181,6 +190,7 @@ class BaselineMatcher:
         self.by_po: dict[int, list[OpenInvoice]] = defaultdict(list)
         self.by_contract: dict[str, list[OpenInvoice]] = defaultdict(list)
         self.by_amount: dict[tuple[str, int], list[OpenInvoice]] = defaultdict(list)
+        self.by_customer: dict[str, list[OpenInvoice]] = defaultdict(list)
         for invoice in invoices:
             self.by_seq[int(re.findall(r"\d+", invoice.number)[-1])].append(invoice)
             if invoice.po_number:
@@ -188,6 +198,7 @@ class BaselineMatcher:
                 self.by_po[int(digits)].append(invoice)
             self.by_contract[invoice.contract_id].append(invoice)
             self.by_amount[(invoice.currency, invoice.open_cents)].append(invoice)
+            self.by_customer[invoice.customer_id].append(invoice)
 
     def match(
         self, text: str, amount: int, currency: str, direction: str, day: dt.date
@@ -207,7 +218,8 @@ class BaselineMatcher:
             )
 
         upper = text.upper()
-        numbers = [int(run) for run in number_runs(upper) if len(run) >= 3]
+        masked = _AMOUNT_OR_DATE.sub(" ", upper)
+        numbers = [int(run) for run in number_runs(masked) if len(run) >= 3]
         direct = _unique(
             i for n in numbers for i in self.by_seq.get(n, ()) if usable(i)
         )
@@ -223,11 +235,32 @@ class BaselineMatcher:
         candidates = direct or linked
         if not candidates:
             candidates = self._by_name(upper, amount, currency, usable)
-        chosen = _settle(candidates[:6], amount)
+        candidates = candidates[:6]
+        chosen = _settle(candidates, amount, exact_only=True)
+        if not chosen and candidates:
+            chosen = self._complete(candidates, amount, usable)
+        if not chosen:
+            chosen = _settle(candidates, amount)
         status = _predicted_status(amount, chosen, self.invoices)
         for number, cents in chosen:
             self.invoices[number].open_cents -= cents
         return chosen, status
+
+    def _complete(self, named: list[OpenInvoice], amount: int, usable) -> list:
+        """Named invoices plus one or two other open invoices of their customer
+        that together make the amount exactly (a payment naming only some of the
+        invoices it settles)."""
+        customer = named[0].customer_id
+        known = {i.number for i in named}
+        others = [
+            i for i in self.by_customer[customer] if usable(i) and i.number not in known
+        ][:12]
+        for size in (1, 2):
+            for group in itertools.combinations(others, size):
+                total = sum(i.open_cents for i in (*named, *group))
+                if total == amount:
+                    return [(i.number, i.open_cents) for i in (*named, *group)]
+        return []
 
     def _by_name(self, upper: str, amount: int, currency: str, usable) -> list:
         scored = []
@@ -248,13 +281,15 @@ def _unique(invoices) -> list[OpenInvoice]:
     return list(seen.values())
 
 
-def _settle(candidates: list[OpenInvoice], amount: int) -> list[tuple[str, int]]:
-    if not candidates:
-        return []
+def _settle(
+    candidates: list[OpenInvoice], amount: int, *, exact_only: bool = False
+) -> list[tuple[str, int]]:
     for size in (1, 2, 3):
         for group in itertools.combinations(candidates, size):
             if sum(i.open_cents for i in group) == amount:
                 return [(i.number, i.open_cents) for i in group]
+    if exact_only or not candidates:
+        return []
     larger = [i for i in candidates if i.open_cents > amount]
     if larger:
         return [(larger[0].number, amount)]

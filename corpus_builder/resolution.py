@@ -185,34 +185,64 @@ def resolution_records(example: Example, negatives: HardNegatives) -> list[dict]
 # The baseline resolver -------------------------------------------------------------
 
 
+_LEGAL_SPELLINGS = {
+    "INCORPORATED": "INC",
+    "CORPORATION": "CORP",
+    "LIMITED": "LTD",
+    "COMPANY": "CO",
+}
+
+
 def _letters_digits(text: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", text.upper())
 
 
-def _initials(name: str) -> str:
-    return "".join(word[0] for word in re.findall(r"[A-Z0-9]+", name.upper()))
+def _words(text: str) -> list[str]:
+    """Upper-cased words, dots dropped, long legal-form spellings shortened."""
+    words = re.findall(r"[A-Z0-9]+", text.upper().replace(".", ""))
+    return [_LEGAL_SPELLINGS.get(w, w) for w in words]
+
+
+def _initials(name: str, skip: set[str]) -> str:
+    """First letters of the name's words not in ``skip``, ``AlphaBridge`` as two."""
+    parts = re.findall(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|\d+", name.replace(".", ""))
+    return "".join(p[0].upper() for p in parts if _words(p)[0] not in skip)
+
+
+def _digit_score(mention: str, name: str) -> float:
+    """How well the mention's number runs match the name's, 0 to 100."""
+    runs = [r.lstrip("0") for r in number_runs(mention.upper())]
+    wanted = [r.lstrip("0") for r in number_runs(name.upper())]
+    if not runs or not wanted:
+        return 0.0
+    return sum(max(fuzz.ratio(w, r) for r in runs) for w in wanted) / len(wanted)
 
 
 def resolve_mention(entity_type: str, mention: str, candidates: list[dict]) -> str:
     """The baseline's pick: the candidate whose name is most like the mention.
 
-    Customers are scored by rapidfuzz ``WRatio`` of the upper-cased texts, and a
-    mention that spells the candidate's initials scores 100. Identifiers are compared
-    letters and digits only, digits weighted double (``OISB`` read as ``0158``). Ties
-    go to the first candidate in id order.
+    Customers: rapidfuzz ``WRatio`` of the words (upper case, dots dropped,
+    ``INCORPORATED``/``LIMITED``/``CORPORATION``/``COMPANY`` shortened); a mention
+    whose words, less those it shares with the name (``PT``, ``TBK``), spell the
+    initials of the name's other words scores 100. Identifiers: rapidfuzz ``ratio``
+    of letters and digits, plus twice the match of each number run of the name to
+    the mention's best one (``OISB`` inside a run read as ``0158``, leading zeros
+    dropped). Ties go to the first candidate in id order.
     """
     best_id, best_score = "", -1.0
+    words = _words(mention)
     for candidate in candidates:
         name = candidate["name"]
         if entity_type == "customer":
-            score = fuzz.WRatio(mention.upper(), name.upper())
-            if _letters_digits(mention) == _initials(name):
+            name_words = _words(name)
+            score = fuzz.WRatio(" ".join(words), " ".join(name_words))
+            shared = set(words) & set(name_words)
+            rest = "".join(w for w in words if w not in shared)
+            if rest and rest == _initials(name, shared):
                 score = 100.0
         else:
-            a, b = _letters_digits(mention), _letters_digits(name)
-            da = "".join(number_runs(mention.upper()))
-            db = "".join(number_runs(name.upper()))
-            score = fuzz.ratio(a, b) + 2 * fuzz.ratio(da.lstrip("0"), db.lstrip("0"))
+            score = fuzz.ratio(_letters_digits(mention), _letters_digits(name))
+            score += 2 * _digit_score(mention, name)
         if score > best_score:
             best_id, best_score = candidate["id"], score
     return best_id

@@ -419,6 +419,17 @@ def test_baseline_matcher_reads_numbers_amounts_and_names():
         "over_paid",
     )
     assert matcher.match("INV 158", 20_000, "USD", "DB", day) == ([], "no_invoice")
+    # Digits of amounts and dates are not references.
+    assert matcher.match("INTEREST 158.00 TO 01/02/159", 15_800, "USD", "CR", day) == (
+        [],
+        "no_invoice",
+    )
+    # One invoice named; another open one of its customer makes up the amount.
+    matcher = BaselineMatcher(open_invoices(), names)
+    assert matcher.match("PAYMENT INV 157", 35_000, "USD", "CR", day) == (
+        [("SVC-INV-000157", 10_000), ("SVC-INV-000158", 25_000)],
+        "multi_invoice",
+    )
 
 
 def test_baseline_resolver_picks_by_name_initials_and_digits():
