@@ -40,6 +40,7 @@ has no surface form.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -71,6 +72,7 @@ class Document:
 
 def read_gold(path: Path) -> list[Document]:
     """The gold narratives of a Doccano JSONL file, in file order."""
+    _check_offset_unit(path)
     documents = []
     for number, record in read_jsonl(path, ("text", "label")):
         text = record["text"]
@@ -99,6 +101,25 @@ def read_gold(path: Path) -> list[Document]:
             )
         )
     return documents
+
+
+def _check_offset_unit(path: Path) -> None:
+    """Refuse gold from an export whose Doccano files count UTF-16 units.
+
+    TODO(#5): read such files (and the Hugging Face dataset) as gold.
+    """
+    try:
+        manifest = json.loads((path.parent.parent / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(manifest, dict) and "utf-16" in str(
+        manifest.get("doccano_offset_unit", "")
+    ):
+        raise EvaluationError(
+            "this export's Doccano offsets count UTF-16 units, and evaluate ner reads "
+            "code points; rebuild with doccano_offsets: code_points for evaluation",
+            path=str(path),
+        )
 
 
 def _spans(raw: Any, path: Path, line: int, length: int) -> list[Entity]:

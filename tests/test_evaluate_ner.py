@@ -271,3 +271,14 @@ def test_cli_bad_gold_exits_10_without_traceback(tmp_path):
         text=True,
     )
     assert run.returncode == 10 and "invoices.csv: no such file" in run.stderr
+
+
+def test_gold_with_utf16_offsets_is_refused(gold, tmp_path):
+    folder = tmp_path / "export" / "doccano"
+    folder.mkdir(parents=True)
+    moved = folder / "test.jsonl"
+    moved.write_bytes(gold.read_bytes())
+    manifest = {"doccano_offset_unit": "utf-16 code units"}
+    write(tmp_path / "export" / "manifest.json", json.dumps(manifest))
+    with pytest.raises(EvaluationError, match="count UTF-16 units"):
+        evaluate_ner(gold=moved, pred=moved)
