@@ -20,13 +20,15 @@ from .resolution import resolve_mention
 SPLITS = ("train", "validation", "test")
 
 
-def read_jsonl(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
+EXPORT_HINT = "pass the folder a `corpus-builder build` wrote"
+
+
+def read_jsonl(
+    path: Path, required: tuple[str, ...], *, hint: str = EXPORT_HINT
+) -> Iterator[tuple[int, dict]]:
     """``(line number, object)`` per non-blank line; each must have ``required``."""
     if not path.is_file():
-        raise EvaluationError(
-            "no such file; pass the folder a `corpus-builder build` wrote",
-            path=str(path),
-        )
+        raise EvaluationError(f"no such file; {hint}", path=str(path))
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -57,10 +59,7 @@ def read_jsonl(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dic
 
 def read_csv(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
-        raise EvaluationError(
-            "no such file; pass the folder a `corpus-builder build` wrote",
-            path=str(path),
-        )
+        raise EvaluationError(f"no such file; {EXPORT_HINT}", path=str(path))
     with open(path, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
@@ -84,15 +83,20 @@ def evaluate_resolution(*, export: Path, split: str = "test") -> dict[str, Any]:
     right: dict[str, Counter] = defaultdict(Counter)
     seen: dict[str, Counter] = defaultdict(Counter)
     keys = ("entity_type", "mention", "gold", "candidates", "family", "noise")
-    for _, record in read_jsonl(path, keys):
+    for number, record in read_jsonl(path, keys):
         if not _in_split(record, split):
             continue
-        hit = (
-            resolve_mention(
-                record["entity_type"], record["mention"], record["candidates"]
+        try:
+            picked = resolve_mention(
+                record["entity_type"], str(record["mention"]), record["candidates"]
             )
-            == record["gold"]
-        )
+        except (KeyError, TypeError, AttributeError):
+            raise EvaluationError(
+                "`candidates` must be a list of objects with `id` and `name`",
+                path=str(path),
+                line=number,
+            ) from None
+        hit = picked == record["gold"]
         for table, key in (
             ("all", "all"),
             ("entity_type", record["entity_type"]),
@@ -125,46 +129,74 @@ def evaluate_matching(*, export: Path, split: str = "test") -> dict[str, Any]:
     """
     _check_split(split)
     graph = export / "graph"
-    invoices = [
-        OpenInvoice(
-            number=row["invoice_number"],
-            customer_id=row["customer_id"],
-            contract_id=row["contract_id"],
-            po_number=row["po_number"],
-            issue_date=dt.date.fromisoformat(row["issue_date"]),
-            currency=row["currency"],
-            amount_cents=text_to_cents(row["amount"]),
-            open_cents=text_to_cents(row["amount"]),
+    invoices = []
+    path = graph / "invoices.csv"
+    for number, row in enumerate(read_csv(path), start=2):
+        try:
+            invoices.append(
+                OpenInvoice(
+                    number=row["invoice_number"],
+                    customer_id=row["customer_id"],
+                    contract_id=row["contract_id"],
+                    po_number=row["po_number"],
+                    issue_date=dt.date.fromisoformat(row["issue_date"]),
+                    currency=row["currency"],
+                    amount_cents=text_to_cents(row["amount"]),
+                    open_cents=text_to_cents(row["amount"]),
+                )
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise EvaluationError(
+                "not an invoices table row as a build writes it (see the graph "
+                "tables in the README)",
+                path=str(path),
+                line=number,
+            ) from None
+    path = graph / "customers.csv"
+    rows = read_csv(path)
+    if rows and not {"customer_id", "legal_name"} <= set(rows[0]):
+        raise EvaluationError(
+            "needs customer_id and legal_name columns", path=str(path)
         )
-        for row in read_csv(graph / "invoices.csv")
-    ]
-    names = {
-        row["customer_id"]: row["legal_name"]
-        for row in read_csv(graph / "customers.csv")
-    }
+    names = {row["customer_id"]: row["legal_name"] for row in rows}
     matcher = BaselineMatcher(invoices, names)
     keys = ("txn_id", "text", "value_date", "amount", "currency", "direction")
-    rows = [r for _, r in read_jsonl(export / "tasks" / "matching.jsonl", keys)]
+    keys += ("status", "settles")
+    path = export / "tasks" / "matching.jsonl"
+    rows = []
+    for number, r in read_jsonl(path, keys):
+        try:
+            r["amount"] = text_to_cents(r["amount"])
+            r["value_date"] = dt.date.fromisoformat(r["value_date"])
+            r["settles"] = {
+                s["invoice_number"]: text_to_cents(s["amount_applied"])
+                for s in r["settles"]
+            }
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise EvaluationError(
+                "`amount` must be a decimal string, `value_date` an ISO date and "
+                "`settles` a list of objects with `invoice_number` and "
+                "`amount_applied`",
+                path=str(path),
+                line=number,
+            ) from None
+        rows.append(r)
     rows.sort(key=lambda r: (r["value_date"], r["txn_id"]))
 
     counts = Counter()
     per_status: dict[str, Counter] = defaultdict(Counter)
     for row in rows:
-        amount = text_to_cents(row["amount"])
         links, status = matcher.match(
             row["text"],
-            amount,
+            row["amount"],
             row["currency"],
             row["direction"],
-            dt.date.fromisoformat(row["value_date"]),
+            row["value_date"],
         )
         predicted = dict(links)
         if not _in_split(row, split):
             continue
-        gold = {
-            s["invoice_number"]: text_to_cents(s["amount_applied"])
-            for s in row["settles"]
-        }
+        gold = row["settles"]
         right = set(predicted) & set(gold)
         counts["transactions"] += 1
         counts["gold_links"] += len(gold)

@@ -74,7 +74,8 @@ def read_gold(path: Path) -> list[Document]:
     """The gold narratives of a Doccano JSONL file, in file order."""
     _check_offset_unit(path)
     documents = []
-    for number, record in read_jsonl(path, ("text", "label")):
+    hint = "pass a Doccano file of an export, such as exports/doccano/test.jsonl"
+    for number, record in read_jsonl(path, ("text", "label"), hint=hint):
         text = record["text"]
         links = {
             (link[0], link[1]): link for link in record.get("kb_links") or () if link
@@ -153,7 +154,7 @@ def _spans(raw: Any, path: Path, line: int, length: int) -> list[Entity]:
 
 def attach_jsonl_predictions(documents: list[Document], path: Path) -> None:
     """Set each document's ``pred`` from a JSONL prediction file."""
-    records = list(read_jsonl(path, ("label",)))
+    records = list(read_jsonl(path, ("label",), hint="check --pred"))
     by_id = all("example_id" in record for _, record in records)
     if by_id:
         index = {d.example_id: d for d in documents}
@@ -194,7 +195,7 @@ def attach_jsonl_predictions(documents: list[Document], path: Path) -> None:
 def attach_conll_predictions(documents: list[Document], path: Path) -> int:
     """Set each document's ``pred`` from a CoNLL file; return ``invalid_tags``."""
     if not path.is_file():
-        raise EvaluationError("no such file", path=str(path))
+        raise EvaluationError("no such file; check --pred", path=str(path))
     blocks: list[list[tuple[int, str, str]]] = [[]]
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):

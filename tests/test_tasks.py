@@ -459,3 +459,25 @@ def test_evaluations_score_every_record_of_the_split(export):
     assert result["status"]["no_invoice"]["transactions"] == 30
     assert result["status"]["no_invoice"]["recall"] is None
     assert 0.5 < result["all"]["precision"] <= 1 and 0.5 < result["all"]["recall"] <= 1
+
+
+def test_a_broken_task_file_is_reported_with_its_line(export, tmp_path):
+    import shutil
+
+    from corpus_builder.errors import EvaluationError
+
+    copy = tmp_path / "copy"
+    shutil.copytree(export / "graph", copy / "graph")
+    (copy / "tasks").mkdir()
+    good = (export / "tasks" / "matching.jsonl").read_text("utf-8").splitlines()
+    broken = json.loads(good[1])
+    broken["amount"] = "12,50"
+    lines_out = [good[0], json.dumps(broken), *good[2:]]
+    (copy / "tasks" / "matching.jsonl").write_text("\n".join(lines_out) + "\n")
+    with pytest.raises(EvaluationError, match=r"matching.jsonl:2: `amount` must be"):
+        evaluate_matching(export=copy, split="all")
+    (copy / "tasks" / "resolution.jsonl").write_text('{"entity_type": "invoice"}\n')
+    with pytest.raises(EvaluationError, match=r"resolution.jsonl:1: missing key"):
+        evaluate_resolution(export=copy, split="all")
+    with pytest.raises(EvaluationError, match="unknown split 'dev'"):
+        evaluate_resolution(export=copy, split="dev")
