@@ -24,7 +24,8 @@ Predictions, either format:
 
 Scores (precision = matched predictions / predictions, recall = matched gold / gold):
 
-- ``strict``: a prediction matches a gold span with the same start, end and label.
+- ``strict``: a prediction matches a gold span with the same start, end and label
+  (a repeated prediction matches once).
 - ``partial``: a prediction matches a gold span of the same label it overlaps by at
   least one character; each gold span and each prediction matches at most once
   (gold spans in text order each take the first free overlapping prediction).
@@ -319,8 +320,13 @@ def score(documents: list[Document], invalid_tags: int = 0) -> dict[str, Any]:
     with_kb = any(p.kb_id for d in documents for p in d.pred)
     for document in documents:
         gold, pred = document.gold, document.pred
-        strict = {(g.start, g.end, g.label) for g in gold}
-        strict_hits = [(p.start, p.end, p.label) in strict for p in pred]
+        # Each gold span matches one prediction at most, strict or partial.
+        unmatched = {(g.start, g.end, g.label) for g in gold}
+        strict_hits = []
+        for p in pred:
+            key = (p.start, p.end, p.label)
+            strict_hits.append(key in unmatched)
+            unmatched.discard(key)
         pairs = _partial_pairs(gold, pred)
         partial_gold = {g for g, _ in pairs}
         recovered = {

@@ -282,3 +282,16 @@ def test_gold_with_utf16_offsets_is_refused(gold, tmp_path):
     write(tmp_path / "export" / "manifest.json", json.dumps(manifest))
     with pytest.raises(EvaluationError, match="count UTF-16 units"):
         evaluate_ner(gold=moved, pred=moved)
+
+
+def test_a_repeated_prediction_matches_once(gold, tmp_path):
+    pred = jsonl(
+        tmp_path / "pred.jsonl",
+        [
+            {"label": [[4, 7, "CUSTOMER"], [4, 7, "CUSTOMER"]]},
+            {"label": []},
+        ],
+    )
+    scores = evaluate_ner(gold=gold, pred=pred)["scores"]["CUSTOMER"]
+    assert (scores["strict"]["tp"], scores["strict"]["pred"]) == (1, 2)
+    assert (scores["partial"]["tp"], scores["partial"]["precision"]) == (1, 0.5)
