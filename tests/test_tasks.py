@@ -481,3 +481,29 @@ def test_a_broken_task_file_is_reported_with_its_line(export, tmp_path):
         evaluate_resolution(export=copy, split="all")
     with pytest.raises(EvaluationError, match="unknown split 'dev'"):
         evaluate_resolution(export=copy, split="dev")
+
+
+def test_cli_evaluate_commands_print_tables(export, tmp_path):
+    import subprocess
+
+    from .conftest import cli_command
+
+    out = tmp_path / "match.json"
+    run = subprocess.run(
+        cli_command("evaluate", "match", "--export", str(export), "--split", "all")
+        + ["--json", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    saved = json.loads(out.read_text("utf-8"))
+    assert saved == evaluate_matching(export=export, split="all")
+    assert "| no_invoice | 30 | - | - | - | " in run.stdout
+    run = subprocess.run(
+        cli_command("evaluate", "resolve", "--export", str(export)),
+        capture_output=True,
+        text=True,
+    )
+    result = evaluate_resolution(export=export, split="test")
+    total = result["all"]["all"]
+    assert f"| all | {total['n']} | {total['accuracy']:.3f} |" in run.stdout
