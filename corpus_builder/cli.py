@@ -298,9 +298,14 @@ def evaluate_match(
 
 @evaluate_app.command("ner")
 def evaluate_ner_command(
-    gold: Path = typer.Option(..., "--gold", help="Gold Doccano JSONL of an export."),
+    gold: Path = typer.Option(
+        ..., "--gold", help="Gold: a Doccano .jsonl of an export, or its hf folder."
+    ),
     pred: Path = typer.Option(
         ..., "--pred", help="Predictions: Doccano-shaped .jsonl, or CoNLL."
+    ),
+    split: str = typer.Option(
+        "test", "--split", help="Split of an hf gold folder (train, validation, test)."
     ),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write scores here."),
 ) -> None:
@@ -309,7 +314,7 @@ def evaluate_ner_command(
     from .report import ner_report
 
     try:
-        result = evaluate_ner(gold=gold, pred=pred)
+        result = evaluate_ner(gold=gold, pred=pred, split=split)
         _report(result, json_out)
     except CorpusBuilderError as error:
         _fail(error)

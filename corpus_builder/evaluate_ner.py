@@ -3,7 +3,9 @@
 Gold: one Doccano JSONL file of an export (``doccano/test.jsonl``): ``text``,
 ``label`` (``[start, end, "LABEL"]``) and, used for slices when present,
 ``example_id``, ``channel``, ``language`` and ``kb_links``
-(``[start, end, "KB-ID", "form", score]``). Offsets are code points.
+(``[start, end, "KB-ID", "form", score]``). Offsets are code points. Or an
+export's Hugging Face folder (``hf``) and one of its splits, paired by ``id``;
+it has no kb_ids or forms, so no recovery, family or noise scores.
 
 Predictions, either format:
 
@@ -108,7 +110,7 @@ def read_gold(path: Path) -> list[Document]:
 def _check_offset_unit(path: Path) -> None:
     """Refuse gold from an export whose Doccano files count UTF-16 units.
 
-    TODO(#5): read such files (and the Hugging Face dataset) as gold.
+    TODO(#5): read such files as gold.
     """
     try:
         manifest = json.loads((path.parent.parent / "manifest.json").read_text("utf-8"))
@@ -413,9 +415,62 @@ def _values(counts: dict, group: str) -> set[str]:
     return {key[1] for key in counts if key[0] == group}
 
 
-def evaluate_ner(*, gold: Path, pred: Path) -> dict[str, Any]:
+def read_hf_gold(folder: Path, split: str) -> list[Document]:
+    """The gold narratives of one split of an export's Hugging Face dataset.
+
+    The text is rebuilt from ``tokens`` and ``spaces``, the spans from ``ner_tags``.
+    The dataset has no kb_ids or surface forms: no recovery, family or noise scores.
+    """
+    import datasets
+
+    try:
+        dataset = datasets.load_from_disk(str(folder))
+    except (FileNotFoundError, ValueError) as exc:
+        raise EvaluationError(
+            f"not a saved Hugging Face dataset ({exc}); pass an export's hf folder "
+            "or a Doccano file",
+            path=str(folder),
+        ) from None
+    if not isinstance(dataset, datasets.DatasetDict) or split not in dataset:
+        raise EvaluationError(
+            f"has no split {split!r}; choose --split train, validation or test",
+            path=str(folder),
+        )
+    part = dataset[split]
+    missing = {"tokens", "spaces", "ner_tags"} - set(part.column_names)
+    if missing:
+        raise EvaluationError(
+            f"split {split!r} lacks column(s) {', '.join(sorted(missing))}",
+            path=str(folder),
+        )
+    names = part.features["ner_tags"].feature.names
+    documents = []
+    for row in part:
+        starts, text = [], ""
+        for token, space in zip(row["tokens"], row["spaces"]):
+            starts.append(len(text))
+            text += token + (" " if space else "")
+        tags = [names[t] for t in row["ner_tags"]]
+        spans, _ = iob2_to_spans(tags)
+        gold = [
+            Entity(starts[first], starts[last] + len(row["tokens"][last]), label)
+            for first, last, label in spans
+        ]
+        documents.append(
+            Document(
+                text=text,
+                gold=gold,
+                example_id=row.get("id"),
+                channel=str(row.get("channel") or ""),
+                language=str(row.get("language") or ""),
+            )
+        )
+    return documents
+
+
+def evaluate_ner(*, gold: Path, pred: Path, split: str = "test") -> dict[str, Any]:
     """Scores of ``pred`` against ``gold`` (formats in the module docstring)."""
-    documents = read_gold(gold)
+    documents = read_hf_gold(gold, split) if gold.is_dir() else read_gold(gold)
     if pred.suffix in (".jsonl", ".json"):
         attach_jsonl_predictions(documents, pred)
         invalid = 0

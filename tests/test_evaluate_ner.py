@@ -295,3 +295,46 @@ def test_a_repeated_prediction_matches_once(gold, tmp_path):
     scores = evaluate_ner(gold=gold, pred=pred)["scores"]["CUSTOMER"]
     assert (scores["strict"]["tp"], scores["strict"]["pred"]) == (1, 2)
     assert (scores["partial"]["tp"], scores["partial"]["precision"]) == (1, 0.5)
+
+
+def test_gold_from_a_hugging_face_folder(tmp_path):
+    from datasets import ClassLabel, Dataset, DatasetDict, Features, Sequence, Value
+
+    names = ["O", "B-CUSTOMER", "I-CUSTOMER", "B-INVOICE", "I-INVOICE"]
+    features = Features(
+        {
+            "id": Value("string"),
+            "tokens": Sequence(Value("string")),
+            "spaces": Sequence(Value("bool")),
+            "ner_tags": Sequence(ClassLabel(names=names)),
+            "channel": Value("string"),
+            "language": Value("string"),
+        }
+    )
+    rows = {
+        "id": ["ex-1"],
+        "tokens": [["PMT", "ABS", "INV", "157", "\n", "OK"]],
+        "spaces": [[True, True, True, False, False, False]],
+        "ner_tags": [[0, 1, 3, 4, 0, 0]],
+        "channel": ["ach"],
+        "language": ["en"],
+    }
+    folder = tmp_path / "hf"
+    DatasetDict({"test": Dataset.from_dict(rows, features=features)}).save_to_disk(
+        str(folder)
+    )
+    # The text is "PMT ABS INV 157\nOK": CUSTOMER 4-7 and INVOICE 8-15.
+    pred = jsonl(
+        tmp_path / "pred.jsonl",
+        [{"example_id": "ex-1", "label": [[4, 7, "CUSTOMER"], [8, 11, "INVOICE"]]}],
+    )
+    result = evaluate_ner(gold=folder, pred=pred)
+    assert result["scores"]["all"]["strict"]["tp"] == 1
+    assert result["scores"]["all"]["partial"]["tp"] == 2
+    assert result["scores"]["INVOICE"]["strict"]["gold"] == 1
+    assert result["channel"]["ach"]["all"]["partial"]["recall"] == 1.0
+    assert result["family"] == {} and result["recovery"]["INVOICE"]["recovered"] is None
+    with pytest.raises(EvaluationError, match="has no split 'validation'"):
+        evaluate_ner(gold=folder, pred=pred, split="validation")
+    with pytest.raises(EvaluationError, match="not a saved Hugging Face dataset"):
+        evaluate_ner(gold=tmp_path, pred=pred)
