@@ -132,7 +132,7 @@ def matching_record(example, txn, payment: Payment) -> dict:
 
 _OCR_DIGITS = str.maketrans("OISB", "0158")
 _NUMBER = re.compile(r"[0-9OISB]*[0-9][0-9OISB]*")
-_CONTRACT = re.compile(r"(20\d\d)\D{0,3}(\d{3})(?!\d)")
+_CONTRACT = re.compile(r"(20\d\d)\D{0,3}(\d{3,5})(?!\d)")
 # Amounts (12.500.000, 3,979.85, 485.85) and dates (28/02/2024, 2024-02-28), whose
 # digits are not references.
 _AMOUNT_OR_DATE = re.compile(
@@ -192,9 +192,11 @@ class BaselineMatcher:
         self.by_amount: dict[tuple[str, int], list[OpenInvoice]] = defaultdict(list)
         self.by_customer: dict[str, list[OpenInvoice]] = defaultdict(list)
         for invoice in invoices:
-            self.by_seq[int(re.findall(r"\d+", invoice.number)[-1])].append(invoice)
-            if invoice.po_number:
-                digits = re.sub(r"\D", "", invoice.po_number)
+            runs = re.findall(r"\d+", invoice.number)
+            if runs:
+                self.by_seq[int(runs[-1])].append(invoice)
+            digits = re.sub(r"\D", "", invoice.po_number)
+            if digits:
                 self.by_po[int(digits)].append(invoice)
             self.by_contract[invoice.contract_id].append(invoice)
             self.by_amount[(invoice.currency, invoice.open_cents)].append(invoice)

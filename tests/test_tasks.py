@@ -24,6 +24,7 @@ from corpus_builder.graph import (
     Transaction,
 )
 from corpus_builder.matching import (
+    STATUSES,
     Applied,
     BaselineMatcher,
     OpenInvoice,
@@ -131,14 +132,7 @@ def test_statuses_follow_the_graph_kinds_and_amounts(export):
             if status == "under_paid":
                 assert cents(only["balance_after"]) > 0
     counts = Counter(r["status"] for r in rows)
-    assert set(counts) <= {
-        "full",
-        "partial",
-        "under_paid",
-        "multi_invoice",
-        "over_paid",
-        "no_invoice",
-    }
+    assert set(counts) <= set(STATUSES)
     assert counts["no_invoice"] == round(300 * 0.10)
     assert counts["over_paid"] == round(300 * 0.02)
     assert counts["multi_invoice"] == round(300 * 0.15)
