@@ -27,6 +27,7 @@ from .exporters.doccano import DoccanoWriter
 from .exporters.graph_tables import TransactionWriter, write_graph_tables
 from .exporters.hf import HfWriter
 from .exporters.spacy_docbin import SpacyWriter
+from .exporters.tasks import TaskWriter
 from .fields import build_surface_index
 from .graph import Graph, build_graph, check_graph
 from .output import PID_FILE, check_output, discard, make_staging, publish
@@ -155,6 +156,7 @@ def build_corpus(
             SpacyWriter(staging / "spacy", splits=splits),
             HfWriter(staging / "hf", tag_names, splits=splits),
             TransactionWriter(staging / "graph", graph),
+            TaskWriter(staging / "tasks", graph),
             stats,
         ]
         total = len(graph.transactions)

@@ -258,6 +258,82 @@ def check_templates(
     err.print(f"{len(templates)} templates ok ({checked} probe renderings)")
 
 
+evaluate_app = typer.Typer(
+    no_args_is_help=True,
+    help="Score baselines or your own predictions on an export's ground truth.",
+)
+app.add_typer(evaluate_app, name="evaluate")
+
+
+def _report(result: dict, json_out: Optional[Path]) -> None:
+    from .report import write_json
+
+    if json_out is not None:
+        write_json(result, json_out)
+        err.print(f"scores written to {json_out}")
+
+
+@evaluate_app.command("resolve")
+def evaluate_resolve(
+    export: Path = typer.Option(Path("exports"), "--export", "-e", help="An export."),
+    split: str = typer.Option("test", "--split", help="train, validation, test, all."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Write scores here."),
+) -> None:
+    """Accuracy of the rapidfuzz resolver on tasks/resolution.jsonl."""
+    from .evaluate import evaluate_resolution
+    from .report import resolution_report
+
+    try:
+        result = evaluate_resolution(export=export, split=split)
+        _report(result, json_out)
+    except CorpusBuilderError as error:
+        _fail(error)
+    typer.echo(resolution_report(result), nl=False)
+
+
+@evaluate_app.command("match")
+def evaluate_match(
+    export: Path = typer.Option(Path("exports"), "--export", "-e", help="An export."),
+    split: str = typer.Option("test", "--split", help="train, validation, test, all."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Write scores here."),
+) -> None:
+    """Link precision and recall of the baseline matcher on tasks/matching.jsonl."""
+    from .evaluate import evaluate_matching
+    from .report import matching_report
+
+    try:
+        result = evaluate_matching(export=export, split=split)
+        _report(result, json_out)
+    except CorpusBuilderError as error:
+        _fail(error)
+    typer.echo(matching_report(result), nl=False)
+
+
+@evaluate_app.command("ner")
+def evaluate_ner_command(
+    gold: Path = typer.Option(
+        ..., "--gold", help="Gold: a Doccano .jsonl of an export, or its hf folder."
+    ),
+    pred: Path = typer.Option(
+        ..., "--pred", help="Predictions: Doccano-shaped .jsonl, or CoNLL."
+    ),
+    split: str = typer.Option(
+        "test", "--split", help="Split of an hf gold folder (train, validation, test)."
+    ),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Write scores here."),
+) -> None:
+    """Strict and partial NER scores per label and per slice."""
+    from .evaluate_ner import evaluate_ner
+    from .report import ner_report
+
+    try:
+        result = evaluate_ner(gold=gold, pred=pred, split=split)
+        _report(result, json_out)
+    except CorpusBuilderError as error:
+        _fail(error)
+    typer.echo(ner_report(result), nl=False)
+
+
 def main() -> None:
     """The console script: SIGTERM and Ctrl-C anywhere end with exit code 130."""
     signal.signal(signal.SIGTERM, _on_term)

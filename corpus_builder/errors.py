@@ -130,3 +130,14 @@ class BaselineError(CorpusBuilderError):
 
     def __init__(self, message: str, *, step: str) -> None:
         super().__init__(f"spacy {step}: {message}", step=step)
+
+
+class EvaluationError(CorpusBuilderError):
+    """A file given to ``corpus-builder evaluate`` is missing or malformed."""
+
+    code = "E900"
+    exit_code = 10
+
+    def __init__(self, message: str, *, path: str, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}", path=path, line=line)
