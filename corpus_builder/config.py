@@ -55,6 +55,17 @@ class TransactionMix:
 
 
 @dataclass(frozen=True)
+class TransformerConfig:
+    """The ``transformer`` section: which tokenizer, and how pieces are labelled."""
+
+    tokenizer: Path | None = None
+    label_all_pieces: bool = False
+    max_length: int = 128
+    overflow: str = "truncate"  # or "stride"
+    stride: int = 32
+
+
+@dataclass(frozen=True)
 class Config:
     seed: int
     narratives: int
@@ -73,6 +84,7 @@ class Config:
     doccano_utf16: bool
     templates: Path | None
     output: Path
+    transformer: TransformerConfig = TransformerConfig()
     source: str = "<defaults>"
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -112,6 +124,9 @@ def load_config(
         if isinstance(templates, str) and not Path(templates).is_absolute():
             # A templates folder is found relative to the config file that names it.
             data["templates"] = str(path.parent / templates)
+        tokenizer = user.get("transformer", {}).get("tokenizer")
+        if isinstance(tokenizer, str) and not Path(tokenizer).is_absolute():
+            data["transformer"]["tokenizer"] = str(path.parent / tokenizer)
     for dotted, value in (overrides or {}).items():
         if value is None:
             continue
@@ -398,6 +413,8 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
     if not isinstance(output, str) or not output:
         raise c.fail("output", f"expected a folder path, got {output!r}")
 
+    transformer = _transformer_config(c, data["transformer"])
+
     return Config(
         seed=seed,
         narratives=narratives,
@@ -416,8 +433,42 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
         doccano_utf16=offsets == "utf16",
         templates=Path(templates) if templates else None,
         output=Path(output),
+        transformer=transformer,
         source=source,
         raw=data,
+    )
+
+
+def _transformer_config(c: _Checker, t: dict[str, Any]) -> TransformerConfig:
+    tokenizer = t.get("tokenizer")
+    if tokenizer is not None and (not isinstance(tokenizer, str) or not tokenizer):
+        raise c.fail(
+            "transformer.tokenizer",
+            f"expected a tokenizer folder or file, or null, got {tokenizer!r}",
+        )
+    label_all = t.get("label_all_pieces")
+    if not isinstance(label_all, bool):
+        raise c.fail(
+            "transformer.label_all_pieces", f"expected true or false, got {label_all!r}"
+        )
+    overflow = t.get("overflow")
+    if overflow not in ("truncate", "stride"):
+        raise c.fail(
+            "transformer.overflow", f"expected truncate or stride, got {overflow!r}"
+        )
+    max_length = c.whole("transformer.max_length", t.get("max_length"), minimum=3)
+    stride = c.whole("transformer.stride", t.get("stride"), minimum=0)
+    if stride >= max_length:
+        raise c.fail(
+            "transformer.stride",
+            f"must be below transformer.max_length ({max_length}), got {stride}",
+        )
+    return TransformerConfig(
+        tokenizer=Path(tokenizer) if tokenizer else None,
+        label_all_pieces=label_all,
+        max_length=max_length,
+        overflow=overflow,
+        stride=stride,
     )
 
 

@@ -130,3 +130,23 @@ class BaselineError(CorpusBuilderError):
 
     def __init__(self, message: str, *, step: str) -> None:
         super().__init__(f"spacy {step}: {message}", step=step)
+
+
+class TokenizerError(CorpusBuilderError):
+    """A transformer tokenizer cannot be read, or cannot tie its pieces to words."""
+
+    code = "E800"
+    exit_code = 9
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(f"{path}: {message}", path=path)
+
+
+class ExportReadError(CorpusBuilderError):
+    """An export folder to read (for a report) is missing or not a corpus export."""
+
+    code = "E900"
+    exit_code = 10
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(f"{path}: {message}", path=path)
