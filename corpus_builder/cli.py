@@ -81,12 +81,25 @@ def build(
     force: bool = typer.Option(
         False, "--force", help="Replace the contents of a non-empty output folder."
     ),
+    tokenizer: Optional[Path] = typer.Option(
+        None,
+        "--tokenizer",
+        help="Tokenizer folder (tokenizer.json or vocab.txt): also write the "
+        "transformer/ subword dataset (overrides `transformer.tokenizer`).",
+    ),
 ) -> None:
     """Generate the graph and the narratives, and write every export."""
     try:
         from .build import build_corpus
 
-        cfg = load_config(config, overrides={"seed": seed, "narratives": size})
+        cfg = load_config(
+            config,
+            overrides={
+                "seed": seed,
+                "narratives": size,
+                "transformer.tokenizer": str(tokenizer) if tokenizer else None,
+            },
+        )
         output = out if out is not None else cfg.output
         with Progress(
             "[progress.description]{task.description}",
@@ -126,6 +139,28 @@ def _print_summary(result) -> None:
     table.add_row("narratives", *(str(counts["examples"][s]) for s in SPLIT_NAMES))
     table.add_row("templates", *(str(counts["templates"][s]) for s in SPLIT_NAMES))
     err.print(table)
+    pieces = result.manifest.get("transformer")
+    if pieces:
+        _print_transformer_summary(pieces)
+
+
+def _print_transformer_summary(pieces: dict) -> None:
+    rows = ", ".join(f"{pieces['rows'][s]} {s}" for s in SPLIT_NAMES)
+    err.print(
+        f"transformer/: {rows} rows, longest narrative "
+        f"{pieces['longest_narrative_pieces']} pieces"
+    )
+    truncated = sum(pieces["truncated_narratives"].values())
+    if truncated:
+        cut = sum(pieces["spans_cut_by_truncation"].values())
+        dropped = sum(pieces["spans_dropped_by_truncation"].values())
+        err.print(
+            f"[bold yellow]warning[/] transformer/: {truncated} narratives longer "
+            f"than max_length {pieces['max_length']} were truncated ({cut} spans "
+            f"cut, {dropped} dropped); raise transformer.max_length or set "
+            "transformer.overflow: stride",
+            highlight=False,
+        )
 
 
 LABEL_STYLES = (

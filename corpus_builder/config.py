@@ -458,7 +458,7 @@ def _transformer_config(c: _Checker, t: dict[str, Any]) -> TransformerConfig:
         )
     max_length = c.whole("transformer.max_length", t.get("max_length"), minimum=3)
     stride = c.whole("transformer.stride", t.get("stride"), minimum=0)
-    if stride >= max_length:
+    if overflow == "stride" and stride >= max_length:
         raise c.fail(
             "transformer.stride",
             f"must be below transformer.max_length ({max_length}), got {stride}",

@@ -230,7 +230,7 @@ def test_a_tokenizer_that_leaves_words_without_pieces_is_refused(tmp_path):
     shipped["normalizer"] = {
         "type": "Replace",
         "pattern": {"Regex": ".+"},
-        "content": "[UNK]",
+        "content": "",
     }
     write(tmp_path / "t" / "tokenizer.json", json.dumps(shipped))
     with pytest.raises(TokenizerError, match="word_ids"):
@@ -241,7 +241,11 @@ def test_a_tokenizer_that_leaves_words_without_pieces_is_refused(tmp_path):
     "text, key, words",
     [
         ("transformer: {overflow: wrap}\n", "transformer.overflow", "truncate or"),
-        ("transformer: {max_length: 16, stride: 16}\n", "transformer.stride", "below"),
+        (
+            "transformer: {max_length: 16, stride: 16, overflow: stride}\n",
+            "transformer.stride",
+            "below",
+        ),
         (
             "transformer: {label_all_pieces: 1}\n",
             "transformer.label_all_pieces",

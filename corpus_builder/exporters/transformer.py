@@ -176,8 +176,9 @@ def _check_word_ids(loaded: LoadedTokenizer) -> None:
     ]
     if not content or None in content or sorted(set(content)) != [0, 1, 2, 3]:
         raise TokenizerError(
-            "does not tie every piece to its word (word_ids), so word tags cannot "
-            "be aligned to pieces; use a fast tokenizer with a pre-tokenizer",
+            "does not give each of the words PMT, ALPHABRIDGE, MFG-INV-000157, "
+            "12.500.000 pieces tied to it by word_ids, so word tags cannot be "
+            "aligned to pieces; use a fast tokenizer that keeps pre-split words",
             path=str(loaded.source),
         )
 
