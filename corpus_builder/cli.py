@@ -160,6 +160,7 @@ def _print_transformer_summary(pieces: dict) -> None:
             f"cut, {dropped} dropped); raise transformer.max_length or set "
             "transformer.overflow: stride",
             highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -252,6 +253,34 @@ def baseline(
     table.add_row("all", f"{t['p']:.3f}", f"{t['r']:.3f}", f"{t['f']:.3f}")
     err.print(table)
     err.print(f"dev F-score {result['dev_f']:.3f}")
+
+
+@app.command()
+def report(
+    corpus: Path = typer.Option(Path("exports"), "--corpus", help="A corpus export."),
+    out: Path = typer.Option(Path("report"), "--out", "-o", help="Report folder."),
+    samples: int = typer.Option(
+        2, "--samples", min=1, help="Sample narratives drawn per channel."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Replace an earlier report in the output folder."
+    ),
+) -> None:
+    """Write an HTML report with charts of an export's counts and sample narratives."""
+    from .report import write_report
+
+    try:
+        with err.status("drawing the report"):
+            result = write_report(
+                corpus=corpus, out=out, force=force, samples_per_channel=samples
+            )
+    except CorpusBuilderError as error:
+        _fail(error)
+    err.print(
+        f"report written to {result.output / 'index.html'} ({len(result.charts)} "
+        f"charts, {result.samples} sample narratives)",
+        soft_wrap=True,
+    )
 
 
 @app.command("check-templates")
