@@ -148,7 +148,8 @@ def _print_transformer_summary(pieces: dict) -> None:
     rows = ", ".join(f"{pieces['rows'][s]} {s}" for s in SPLIT_NAMES)
     err.print(
         f"transformer/: {rows} rows, longest narrative "
-        f"{pieces['longest_narrative_pieces']} pieces"
+        f"{pieces['longest_narrative_pieces']} pieces",
+        soft_wrap=True,
     )
     truncated = sum(pieces["truncated_narratives"].values())
     if truncated:

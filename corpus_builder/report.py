@@ -220,7 +220,8 @@ def draw_charts(manifest: dict, folder: Path) -> list[str]:
     ax = fig.add_subplot()
     width = 0.8 / len(SPLIT_NAMES)
     for i, split in enumerate(SPLIT_NAMES):
-        xs = [j + (i - 1) * width for j in range(len(rows))]
+        offset = (i - (len(SPLIT_NAMES) - 1) / 2) * width
+        xs = [j + offset for j in range(len(rows))]
         ax.bar(xs, [r["share"][split] for r in rows], width, label=f"{split} achieved")
     targets = [(j, r["target_share"]) for j, r in enumerate(rows)]
     targets = [(j, t) for j, t in targets if t is not None]
@@ -262,7 +263,8 @@ def draw_charts(manifest: dict, folder: Path) -> list[str]:
         ax = fig.add_subplot()
         width = 0.8 / len(similarity)
         for i, (label, hist) in enumerate(similarity.items()):
-            xs = [j + i * width for j in range(len(BUCKETS))]
+            offset = (i - (len(similarity) - 1) / 2) * width
+            xs = [j + offset for j in range(len(BUCKETS))]
             ax.bar(xs, [hist.get(b, 0) for b in BUCKETS], width, label=label)
         ax.set_xticks(range(len(BUCKETS)), BUCKETS, rotation=30)
         ax.set_xlabel("similarity of the surface to the graph's spelling")
