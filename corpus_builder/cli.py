@@ -163,6 +163,15 @@ def _print_transformer_summary(pieces: dict) -> None:
             highlight=False,
             soft_wrap=True,
         )
+    unseen = sum(pieces["spans_without_pieces"].values())
+    if unseen:
+        err.print(
+            f"[bold yellow]warning[/] transformer/: {unseen} spans got no piece from "
+            "the tokenizer (their characters are deleted by its normalizer) and "
+            "have no label there; the manifest counts them per label",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 LABEL_STYLES = (

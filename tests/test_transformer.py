@@ -90,6 +90,7 @@ def test_pieces_convert_back_to_word_tags_and_gold_spans(aligned, nlp_id):
     assert manifest["transformer"]["label_all_pieces"] is all_pieces
     assert manifest["transformer"]["rows"] == manifest["counts"]["examples"]
     assert sum(manifest["transformer"]["truncated_narratives"].values()) == 0
+    assert sum(manifest["transformer"]["spans_without_pieces"].values()) == 0
 
 
 def test_labels_are_plain_integers_and_tags_stay_class_labels(aligned):
@@ -266,3 +267,17 @@ def test_a_relative_tokenizer_path_is_found_beside_the_config(tmp_path):
         write(tmp_path / "conf" / "c.yaml", "transformer: {tokenizer: tok}\n")
     )
     assert config.transformer.tokenizer == tmp_path / "conf" / "tok"
+
+
+def test_an_entity_the_tokenizer_gives_no_piece_is_counted(tmp_path):
+    # BERT's normalizer deletes U+FFFD: the word has no piece and no label
+    lost = Example(
+        "ex-1", "PMT \ufffd X", (Span(4, 5, "CUSTOMER", "CUS-1"),), split="train"
+    )
+    writer, ds = write_pieces(tmp_path, [lost])
+    row = ds["train"][0]
+    assert row["word_ids"] == [-1, 0, 0, 2, -1]
+    assert row["labels"] == [IGNORE, 0, IGNORE, 0, IGNORE]
+    summary = writer.to_manifest()
+    assert summary["spans_without_pieces"] == {"CUSTOMER": 1, "INVOICE": 0}
+    assert summary["truncated_narratives"]["train"] == 0

@@ -24,7 +24,8 @@ A ``DatasetDict`` saved with ``save_to_disk``; splits ``train``, ``validation`` 
 Beside it: ``label2id.json`` and ``id2label.json`` (the ``hf/`` order) and
 ``tokenizer/tokenizer.json``, the tokenizer the pieces came from. A word the
 tokenizer gives no piece (a line break or a run of spaces, with BERT's normalizer)
-has no label; inside an entity it is recovered from its neighbours.
+has no label; inside an entity it is recovered from its neighbours. An entity none
+of whose words has a piece is counted in the manifest (``spans_without_pieces``).
 """
 
 from __future__ import annotations
@@ -237,8 +238,9 @@ def piece_labels_to_word_tags(
 
     ``word_ids`` uses -1 for special tokens, as stored. A word with no piece takes
     ``I-X`` when the nearest words with pieces on both sides are of entity X and
-    the next one continues it, else ``O``. Raises ValueError when a later piece
-    contradicts its word's first piece.
+    the next one continues it, else ``O``. ``n_words`` is the narrative's word
+    count; a row that holds a window of it gives ``O`` outside the window.
+    Raises ValueError when a later piece contradicts its word's first piece.
     """
     first: dict[int, str] = {}
     for word, label in zip(word_ids, labels):
@@ -311,6 +313,7 @@ class TransformerWriter:
         labels = [name[2:] for name in tag_names[1::2]]
         self.spans_cut = dict.fromkeys(labels, 0)
         self.spans_dropped = dict.fromkeys(labels, 0)
+        self.spans_without_pieces = dict.fromkeys(labels, 0)
         self.longest = 0
 
     def write(self, example: Example, doc: Doc) -> None:
@@ -318,12 +321,14 @@ class TransformerWriter:
         tags = doc_to_iob(doc)
         windows, pieces = self._windows(words)
         self.longest = max(self.longest, pieces)
+        cut_off = len(words)
         if len(windows) > 1 or windows[0][1] < len(words) or windows[0][3]:
             if self._settings.overflow == "stride":
                 self.split_narratives[example.split] += 1
             else:
                 self.truncated[example.split] += 1
-                self._count_lost(tags, windows[0])
+                cut_off = self._count_lost(tags, windows[0])
+        self._count_unseen(tags, windows, cut_off)
         for number, (start, end, enc, _) in enumerate(windows):
             word_ids = [None if w is None else w + start for w in enc.word_ids]
             labels = word_tags_to_piece_labels(
@@ -392,7 +397,9 @@ class TransformerWriter:
                 return (start, end, enc, True)
             end -= 1
 
-    def _count_lost(self, tags: list[str], window: tuple) -> None:
+    def _count_lost(self, tags: list[str], window: tuple) -> int:
+        """Count the entities a truncation cuts or drops; return the first word
+        past the cut."""
         start, end, enc, cut_word = window
         covered = max(w for w in enc.word_ids if w is not None) + start
         for first, last, label in _entities(tags):
@@ -400,6 +407,20 @@ class TransformerWriter:
                 self.spans_dropped[label] += 1
             elif last > covered or (last == covered and cut_word):
                 self.spans_cut[label] += 1
+        return covered + 1
+
+    def _count_unseen(self, tags: list[str], windows: list[tuple], cut_off: int):
+        """Count entities before the cut whose words all got no piece (a word of
+        characters the tokenizer's normalizer deletes, such as U+FFFD)."""
+        seen = {
+            w + start
+            for start, _, enc, _ in windows
+            for w in enc.word_ids
+            if w is not None
+        }
+        for first, last, label in _entities(tags):
+            if first < cut_off and seen.isdisjoint(range(first, last + 1)):
+                self.spans_without_pieces[label] += 1
 
     def close(self) -> None:
         datasets.disable_progress_bars()
@@ -445,6 +466,7 @@ class TransformerWriter:
             "narratives_split_into_windows": self.split_narratives,
             "spans_cut_by_truncation": self.spans_cut,
             "spans_dropped_by_truncation": self.spans_dropped,
+            "spans_without_pieces": self.spans_without_pieces,
         }
 
 
