@@ -132,9 +132,9 @@ def build_corpus(
     graph = build_graph(config, derive_rng(config.seed, "graph"))
     check_graph(graph)
     tag_names = iob_names(config.export_labels)
-    loaded = config.transformer.tokenizer and load_tokenizer(
-        config.transformer.tokenizer
-    )
+    loaded = None
+    if config.transformer.tokenizer:
+        loaded = load_tokenizer(config.transformer.tokenizer)
 
     staging = make_staging(output)
     try:
