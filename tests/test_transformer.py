@@ -281,3 +281,30 @@ def test_an_entity_the_tokenizer_gives_no_piece_is_counted(tmp_path):
     summary = writer.to_manifest()
     assert summary["spans_without_pieces"] == {"CUSTOMER": 1, "INVOICE": 0}
     assert summary["truncated_narratives"]["train"] == 0
+
+
+def test_a_word_longer_than_a_row_is_cut_and_counted(tmp_path):
+    text = "PMT\n\nALPHABRIDGEALPHABRIDGE X"
+    giant = Example("ex-1", text, (Span(5, 27, "CUSTOMER", "CUS-1"),), split="train")
+    tokenizer = load_tokenizer(minilm_tokenizer()).tokenizer
+    words = [t.text for t in spacy.blank("id").make_doc(text)]
+    assert words == ["PMT", "\n\n", "ALPHABRIDGEALPHABRIDGE", "X"]
+    enc = tokenizer.encode(words, is_pretokenized=True)
+    assert enc.word_ids == [None, 0, 0, 2, 2, 2, 2, 2, 3, None]
+    writer, ds = write_pieces(
+        tmp_path, [giant], max_length=5, overflow="stride", stride=1
+    )
+    # [PMT, line break] fits; the 5-piece word alone is cut to 3; X follows it
+    assert ds["train"]["word_ids"] == [
+        [-1, 0, 0, -1],
+        [-1, 2, 2, 2, -1],
+        [-1, 3, -1],
+    ]
+    assert ds["train"]["labels"] == [
+        [IGNORE, 0, IGNORE, IGNORE],
+        [IGNORE, 1, IGNORE, IGNORE, IGNORE],
+        [IGNORE, 0, IGNORE],
+    ]
+    summary = writer.to_manifest()
+    assert summary["truncated_narratives"]["train"] == 1
+    assert summary["narratives_split_into_windows"]["train"] == 1

@@ -322,12 +322,15 @@ class TransformerWriter:
         windows, pieces = self._windows(words)
         self.longest = max(self.longest, pieces)
         cut_off = len(words)
-        if len(windows) > 1 or windows[0][1] < len(words) or windows[0][3]:
-            if self._settings.overflow == "stride":
+        cut_inside_a_word = any(window[3] for window in windows)
+        if self._settings.overflow == "stride":
+            if len(windows) > 1:
                 self.split_narratives[example.split] += 1
-            else:
+            if cut_inside_a_word:
                 self.truncated[example.split] += 1
-                cut_off = self._count_lost(tags, windows[0])
+        elif windows[0][1] < len(words) or cut_inside_a_word:
+            self.truncated[example.split] += 1
+            cut_off = self._count_lost(tags, windows[0])
         self._count_unseen(tags, windows, cut_off)
         for number, (start, end, enc, _) in enumerate(windows):
             word_ids = [None if w is None else w + start for w in enc.word_ids]
@@ -357,7 +360,8 @@ class TransformerWriter:
         """``(first word, end word, encoding, cut inside a word)`` per window.
 
         Windows end on word boundaries; with ``overflow: truncate`` only the first
-        is kept. A single word longer than a window is cut to fit.
+        is kept. A window holds at least one word with pieces; a single word
+        longer than a window is cut to fit.
         """
         enc = self._tok.encode(words, is_pretokenized=True)
         pieces = sum(1 for s in enc.special_tokens_mask if not s)
@@ -371,11 +375,12 @@ class TransformerWriter:
         start = 0
         while start < len(words):
             end, used = start, 0
-            while end < len(words) and used + counts[end] <= self._content:
+            while end < len(words) and (
+                used + counts[end] <= self._content or used == 0
+            ):
                 used += counts[end]
                 end += 1
-            end = max(end, start + 1)
-            windows.append(self._encode_window(words, start, end))
+            windows.append(self._encode_window(words, counts, start, end))
             if self._settings.overflow != "stride" or end >= len(words):
                 break
             overlap, next_start = 0, end
@@ -387,12 +392,14 @@ class TransformerWriter:
             start = next_start
         return windows, pieces
 
-    def _encode_window(self, words: list[str], start: int, end: int) -> tuple:
+    def _encode_window(
+        self, words: list[str], counts: list[int], start: int, end: int
+    ) -> tuple:
         while True:
             enc = self._tok.encode(words[start:end], is_pretokenized=True)
             if len(enc.ids) <= self._settings.max_length:
                 return (start, end, enc, False)
-            if end - start == 1:
+            if sum(counts[start : end - 1]) == 0:
                 enc = self._capped.encode(words[start:end], is_pretokenized=True)
                 return (start, end, enc, True)
             end -= 1
