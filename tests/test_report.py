@@ -166,6 +166,13 @@ def test_report_is_the_same_bytes_twice_and_force_replaces_it(corpus, tmp_path):
         write_report(corpus=corpus, out=tmp_path / "a", force=True)
 
 
+def test_a_report_never_replaces_a_corpus_export(corpus):
+    before = files_of(corpus)
+    with pytest.raises(OutputError, match="holds a corpus export"):
+        write_report(corpus=corpus, out=corpus, force=True)
+    assert files_of(corpus) == before
+
+
 def test_a_missing_or_foreign_corpus_is_a_coded_error(tmp_path):
     with pytest.raises(ExportReadError, match="not a folder"):
         write_report(corpus=tmp_path / "nowhere", out=tmp_path / "r")
