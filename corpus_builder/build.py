@@ -21,6 +21,7 @@ from .balance import (
     form_share_problem,
     label_forms,
 )
+from .card import write_card
 from .config import Config, config_to_dict
 from .exporters import split_file
 from .exporters.doccano import DoccanoWriter
@@ -28,6 +29,7 @@ from .exporters.graph_tables import TransactionWriter, write_graph_tables
 from .exporters.hf import HfWriter
 from .exporters.spacy_docbin import SpacyWriter
 from .exporters.tasks import TaskWriter
+from .exporters.transformer import TransformerWriter, load_tokenizer
 from .fields import build_surface_index
 from .graph import Graph, build_graph, check_graph
 from .output import PID_FILE, check_output, discard, make_staging, publish
@@ -143,10 +145,13 @@ def build_corpus(
     templates, nlp = prepare(config)
     graph = build_graph(config, derive_rng(config.seed, "graph"))
     check_graph(graph)
+    tag_names = iob_names(config.export_labels)
+    loaded = None
+    if config.transformer.tokenizer:
+        loaded = load_tokenizer(config.transformer.tokenizer)
 
     staging = make_staging(output)
     try:
-        tag_names = iob_names(config.export_labels)
         splits = config.split_names
         stats = Stats(splits)
         writers = [
@@ -159,6 +164,17 @@ def build_corpus(
             TaskWriter(staging / "tasks", graph),
             stats,
         ]
+        transformer = None
+        if loaded:
+            transformer = TransformerWriter(
+                staging / "transformer",
+                loaded,
+                tag_names,
+                config.transformer,
+                source=config.source,
+                splits=splits,
+            )
+            writers.append(transformer)
         total = len(graph.transactions)
         for done, (example, doc) in enumerate(
             generate(config, templates, nlp, graph), start=1
@@ -171,7 +187,9 @@ def build_corpus(
         for writer in writers:
             writer.close()
         write_graph_tables(graph, staging / "graph")
-        manifest = make_manifest(config, graph, stats, tag_names, staging)
+        extra = {"transformer": transformer.to_manifest()} if transformer else {}
+        write_card(staging, config=config, stats=stats, tag_names=tag_names, **extra)
+        manifest = make_manifest(config, graph, stats, tag_names, staging, extra)
         (staging / "manifest.json").write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -190,7 +208,12 @@ def _version(package: str) -> str:
 
 
 def make_manifest(
-    config: Config, graph: Graph, stats: Stats, tag_names: list[str], folder: Path
+    config: Config,
+    graph: Graph,
+    stats: Stats,
+    tag_names: list[str],
+    folder: Path,
+    extra: dict | None = None,
 ) -> dict:
     files = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -242,5 +265,6 @@ def make_manifest(
         },
         "counts": stats.to_manifest(config.export_labels),
         "shared_between_splits": stats.shared(),
+        **(extra or {}),
         "files": files,
     }

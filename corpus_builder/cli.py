@@ -81,12 +81,25 @@ def build(
     force: bool = typer.Option(
         False, "--force", help="Replace the contents of a non-empty output folder."
     ),
+    tokenizer: Optional[Path] = typer.Option(
+        None,
+        "--tokenizer",
+        help="Tokenizer folder (tokenizer.json or vocab.txt): also write the "
+        "transformer/ subword dataset (overrides `transformer.tokenizer`).",
+    ),
 ) -> None:
     """Generate the graph and the narratives, and write every export."""
     try:
         from .build import build_corpus
 
-        cfg = load_config(config, overrides={"seed": seed, "narratives": size})
+        cfg = load_config(
+            config,
+            overrides={
+                "seed": seed,
+                "narratives": size,
+                "transformer.tokenizer": str(tokenizer) if tokenizer else None,
+            },
+        )
         output = out if out is not None else cfg.output
         with Progress(
             "[progress.description]{task.description}",
@@ -139,6 +152,39 @@ def _print_summary(result) -> None:
     table.add_row("customers", *(str(counts["customers"][s]) for s in splits))
     err.print(table)
     err.print(f"splits kept apart by {manifest['splits']['grouping']}")
+    pieces = result.manifest.get("transformer")
+    if pieces:
+        _print_transformer_summary(pieces)
+
+
+def _print_transformer_summary(pieces: dict) -> None:
+    rows = ", ".join(f"{n} {split}" for split, n in pieces["rows"].items())
+    err.print(
+        f"transformer/: {rows} rows, longest narrative "
+        f"{pieces['longest_narrative_pieces']} pieces",
+        soft_wrap=True,
+    )
+    truncated = sum(pieces["truncated_narratives"].values())
+    if truncated:
+        cut = sum(pieces["spans_cut_by_truncation"].values())
+        dropped = sum(pieces["spans_dropped_by_truncation"].values())
+        err.print(
+            f"[bold yellow]warning[/] transformer/: {truncated} narratives longer "
+            f"than max_length {pieces['max_length']} were truncated ({cut} spans "
+            f"cut, {dropped} dropped); raise transformer.max_length or set "
+            "transformer.overflow: stride",
+            highlight=False,
+            soft_wrap=True,
+        )
+    unseen = sum(pieces["spans_without_pieces"].values())
+    if unseen:
+        err.print(
+            f"[bold yellow]warning[/] transformer/: {unseen} spans got no piece from "
+            "the tokenizer (their characters are deleted by its normalizer) and "
+            "have no label there; the manifest counts them per label",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 LABEL_STYLES = (
@@ -232,6 +278,34 @@ def baseline(
     err.print(f"dev F-score {result['dev_f']:.3f}")
 
 
+@app.command()
+def report(
+    corpus: Path = typer.Option(Path("exports"), "--corpus", help="A corpus export."),
+    out: Path = typer.Option(Path("report"), "--out", "-o", help="Report folder."),
+    samples: int = typer.Option(
+        2, "--samples", min=1, help="Sample narratives drawn per channel."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Replace an earlier report in the output folder."
+    ),
+) -> None:
+    """Write an HTML report with charts of an export's counts and sample narratives."""
+    from .report import write_report
+
+    try:
+        with err.status("drawing the report"):
+            result = write_report(
+                corpus=corpus, out=out, force=force, samples_per_channel=samples
+            )
+    except CorpusBuilderError as error:
+        _fail(error)
+    err.print(
+        f"report written to {result.output / 'index.html'} ({len(result.charts)} "
+        f"charts, {result.samples} sample narratives)",
+        soft_wrap=True,
+    )
+
+
 @app.command("check-templates")
 def check_templates(
     folder: Optional[Path] = typer.Argument(
@@ -266,7 +340,7 @@ app.add_typer(evaluate_app, name="evaluate")
 
 
 def _report(result: dict, json_out: Optional[Path]) -> None:
-    from .report import write_json
+    from .scores import write_json
 
     if json_out is not None:
         write_json(result, json_out)
@@ -281,7 +355,7 @@ def evaluate_resolve(
 ) -> None:
     """Accuracy of the rapidfuzz resolver on tasks/resolution.jsonl."""
     from .evaluate import evaluate_resolution
-    from .report import resolution_report
+    from .scores import resolution_report
 
     try:
         result = evaluate_resolution(export=export, split=split)
@@ -299,7 +373,7 @@ def evaluate_match(
 ) -> None:
     """Link precision and recall of the baseline matcher on tasks/matching.jsonl."""
     from .evaluate import evaluate_matching
-    from .report import matching_report
+    from .scores import matching_report
 
     try:
         result = evaluate_matching(export=export, split=split)
@@ -324,7 +398,7 @@ def evaluate_ner_command(
 ) -> None:
     """Strict and partial NER scores per label and per slice."""
     from .evaluate_ner import evaluate_ner
-    from .report import ner_report
+    from .scores import ner_report
 
     try:
         result = evaluate_ner(gold=gold, pred=pred, split=split)

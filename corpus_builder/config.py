@@ -117,6 +117,17 @@ NO_DIVERSITY = Diversity(None, None, 0, 1)
 
 
 @dataclass(frozen=True)
+class TransformerConfig:
+    """The ``transformer`` section: which tokenizer, and how pieces are labelled."""
+
+    tokenizer: Path | None = None
+    label_all_pieces: bool = False
+    max_length: int = 128
+    overflow: str = "truncate"  # or "stride"
+    stride: int = 32
+
+
+@dataclass(frozen=True)
 class Config:
     seed: int
     narratives: int
@@ -139,6 +150,7 @@ class Config:
     heldout: Heldout = NO_HELDOUT
     balance: Balance = NO_BALANCE
     diversity: Diversity = NO_DIVERSITY
+    transformer: TransformerConfig = TransformerConfig()
     source: str = "<defaults>"
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -191,6 +203,9 @@ def load_config(
         if isinstance(templates, str) and not Path(templates).is_absolute():
             # A templates folder is found relative to the config file that names it.
             data["templates"] = str(path.parent / templates)
+        tokenizer = user.get("transformer", {}).get("tokenizer")
+        if isinstance(tokenizer, str) and not Path(tokenizer).is_absolute():
+            data["transformer"]["tokenizer"] = str(path.parent / tokenizer)
     for dotted, value in (overrides or {}).items():
         if value is None:
             continue
@@ -482,6 +497,8 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
             "split_by", f"expected one of {', '.join(SPLIT_BY)}, got {split_by!r}"
         )
 
+    transformer = _transformer_config(c, data["transformer"])
+
     return Config(
         seed=seed,
         narratives=narratives,
@@ -504,6 +521,7 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
         heldout=_heldout(c, data.get("heldout"), alias_weights),
         balance=_balance(c, data["balance"], labels),
         diversity=_diversity(c, data["diversity"]),
+        transformer=transformer,
         source=source,
         raw=data,
     )
@@ -587,6 +605,39 @@ def _diversity(c: _Checker, d: dict[str, Any]) -> Diversity:
         shares["max_form_share"],
         c.whole("diversity.min_surfaces", d.get("min_surfaces"), minimum=0),
         c.whole("diversity.min_templates", d.get("min_templates"), minimum=1),
+    )
+
+
+def _transformer_config(c: _Checker, t: dict[str, Any]) -> TransformerConfig:
+    tokenizer = t.get("tokenizer")
+    if tokenizer is not None and (not isinstance(tokenizer, str) or not tokenizer):
+        raise c.fail(
+            "transformer.tokenizer",
+            f"expected a tokenizer folder or file, or null, got {tokenizer!r}",
+        )
+    label_all = t.get("label_all_pieces")
+    if not isinstance(label_all, bool):
+        raise c.fail(
+            "transformer.label_all_pieces", f"expected true or false, got {label_all!r}"
+        )
+    overflow = t.get("overflow")
+    if overflow not in ("truncate", "stride"):
+        raise c.fail(
+            "transformer.overflow", f"expected truncate or stride, got {overflow!r}"
+        )
+    max_length = c.whole("transformer.max_length", t.get("max_length"), minimum=3)
+    stride = c.whole("transformer.stride", t.get("stride"), minimum=0)
+    if overflow == "stride" and stride >= max_length:
+        raise c.fail(
+            "transformer.stride",
+            f"must be below transformer.max_length ({max_length}), got {stride}",
+        )
+    return TransformerConfig(
+        tokenizer=Path(tokenizer) if tokenizer else None,
+        label_all_pieces=label_all,
+        max_length=max_length,
+        overflow=overflow,
+        stride=stride,
     )
 
 

@@ -132,6 +132,16 @@ class BaselineError(CorpusBuilderError):
         super().__init__(f"spacy {step}: {message}", step=step)
 
 
+class TokenizerError(CorpusBuilderError):
+    """A transformer tokenizer cannot be read, or cannot tie its pieces to words."""
+
+    code = "E800"
+    exit_code = 9
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(f"{path}: {message}", path=path)
+
+
 class EvaluationError(CorpusBuilderError):
     """A file given to ``corpus-builder evaluate`` is missing or malformed."""
 
@@ -141,3 +151,13 @@ class EvaluationError(CorpusBuilderError):
     def __init__(self, message: str, *, path: str, line: int | None = None) -> None:
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {message}", path=path, line=line)
+
+
+class ExportReadError(CorpusBuilderError):
+    """An export folder to read (for a report) is missing or not a corpus export."""
+
+    code = "E950"
+    exit_code = 11
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(f"{path}: {message}", path=path)

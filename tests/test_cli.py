@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from corpus_builder.cli import app
 
-from .conftest import cli_command, files_of, write
+from .conftest import cli_command, files_of, minilm_tokenizer, write
 
 runner = CliRunner()
 
@@ -184,3 +184,31 @@ def test_sigterm_while_starting_up_exits_130_or_before_any_handler(tmp_path):
     else:  # the signal came before Python could install any handler
         assert proc.returncode == -signal.SIGTERM
     assert not (tmp_path / "out").exists()
+
+
+def test_build_with_a_tokenizer_warns_about_truncated_narratives(tmp_path):
+    config = write(tmp_path / "c.yaml", "transformer: {max_length: 24}\n")
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        ["build", "-c", str(config), "--out", str(out), "--size", "120"]
+        + ["--tokenizer", str(minilm_tokenizer())],
+    )
+    assert result.exit_code == 0, result.output
+    pieces = json.loads((out / "manifest.json").read_text())["transformer"]
+    truncated = sum(pieces["truncated_narratives"].values())
+    assert truncated > 0 and pieces["max_length"] == 24
+    assert f"{truncated} narratives longer than max_length 24" in result.output
+    assert (out / "transformer" / "dataset_dict.json").is_file()
+
+
+def test_a_tokenizer_folder_without_tokenizer_files_is_a_coded_error(tmp_path):
+    (tmp_path / "tok").mkdir()
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        ["build", "--out", str(out), "--size", "50"]
+        + ["--tokenizer", str(tmp_path / "tok")],
+    )
+    assert result.exit_code == 9 and "[E800]" in result.output
+    assert "Traceback" not in result.output and not out.exists()
