@@ -138,7 +138,9 @@ class HardNegatives:
             (other, "same_customer") for other in sorted(self._pos_of[po.customer_id])
         ][:3]
         index = bisect.bisect_left(self._po_sorted, number)
-        near = self._po_sorted[max(0, index - 2) : index + 3]
+        # Wide enough that, after the entity itself and its customer's other orders
+        # are left out, four negatives remain.
+        near = self._po_sorted[max(0, index - NEGATIVES) : index + NEGATIVES + 1]
         return out + [(other, "near_number") for other in near]
 
 
