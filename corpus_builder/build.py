@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import platform
@@ -15,7 +16,7 @@ import spacy
 
 from . import __version__
 from .config import SPLIT_NAMES, Config, config_to_dict
-from .errors import PlanError
+from .errors import OutputError, PlanError
 from .exporters.doccano import DoccanoWriter
 from .exporters.graph_tables import TransactionWriter, write_graph_tables
 from .exporters.hf import HfWriter
@@ -73,7 +74,10 @@ def generate(config: Config, templates: list[Template], nlp, graph: Graph):
             raise PlanError(
                 f"the {split} split has no template for {', '.join(kinds)}; add "
                 "templates of those kinds (without a `currencies` limit, a po slot or "
-                "a third invoice)"
+                "a third invoice)",
+                code="E503",
+                split=split,
+                kinds=kinds,
             )
     chooser = TemplateChooser(templates, plan, config.channel_weights)
     settings = RenderSettings(
@@ -157,10 +161,30 @@ def build_corpus(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         publish(staging, output)
+    except OSError as exc:
+        discard(staging)
+        raise write_failed(exc, output) from None
     except BaseException:
         discard(staging)
         raise
     return BuildResult(output=output, manifest=manifest, stats=stats)
+
+
+def write_failed(exc: OSError, output: Path) -> OutputError:
+    """The coded error for a write that failed while the export was being made."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    name = errno.errorcode.get(exc.errno or 0, "")
+    where = f" ({exc.filename})" if exc.filename else ""
+    return OutputError(
+        f"writing the export failed: {reason}{f' [{name}]' if name else ''}{where}; "
+        "nothing was published, an earlier export there is as it was and the "
+        "temporary folder was removed; free disk space (or quota) or choose "
+        "another --out, then build again",
+        path=str(output),
+        code="E607",
+        errno=exc.errno,
+        filename=exc.filename,
+    )
 
 
 def _version(package: str) -> str:

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from .config import SPLIT_NAMES, load_config
-from .errors import CorpusBuilderError
+from .errors import CorpusBuilderError, Interrupted
 
 app = typer.Typer(
     add_completion=False,
@@ -25,7 +25,7 @@ app = typer.Typer(
     help="Build NER corpora of bank-transaction narratives with exact gold spans.",
 )
 err = Console(stderr=True)
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = Interrupted.exit_code
 
 
 def _fail(error: CorpusBuilderError) -> None:
@@ -105,12 +105,10 @@ def build(
             )
     except CorpusBuilderError as error:
         _fail(error)
-    except (KeyboardInterrupt, Terminated):
-        err.print(
-            "[bold red]interrupted[/]: nothing was written; the output folder "
-            "is as it was"
-        )
-        raise typer.Exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt:
+        _fail(Interrupted(signal="Ctrl-C (SIGINT)"))
+    except Terminated:
+        _fail(Interrupted(signal="SIGTERM"))
     _print_summary(result)
 
 
@@ -126,6 +124,19 @@ def _print_summary(result) -> None:
     table.add_row("narratives", *(str(counts["examples"][s]) for s in SPLIT_NAMES))
     table.add_row("templates", *(str(counts["templates"][s]) for s in SPLIT_NAMES))
     err.print(table)
+    err.print(warning_summary(counts.get("warnings", {})), highlight=False)
+
+
+def warning_summary(warnings: dict[str, int]) -> str:
+    """One closing line: how many coded warnings of each kind the build gave."""
+    from .errors import WARNINGS
+
+    given = {code: n for code, n in warnings.items() if n}
+    if not given:
+        return "warnings: none"
+    total = sum(given.values())
+    parts = [f"{code} x{n} ({WARNINGS[code]})" for code, n in sorted(given.items())]
+    return f"warnings: {total}: " + "; ".join(parts)
 
 
 LABEL_STYLES = (
@@ -237,7 +248,7 @@ def check_templates(
     try:
         problem = spacy_language_problem(lang)
         if problem:
-            raise ConfigError(problem, path="command line", key="--lang")
+            raise ConfigError(problem, path="command line", key="--lang", code="E110")
         templates = load_templates(folder)
         checked = check_alignment(templates, spacy.blank(lang))
     except CorpusBuilderError as error:
@@ -250,12 +261,11 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _on_term)
     try:
         app(prog_name="corpus-builder")
-    except (KeyboardInterrupt, Terminated):
-        err.print(
-            "[bold red]interrupted[/]: nothing was written; the output folder "
-            "is as it was"
-        )
-        sys.exit(EXIT_INTERRUPTED)
+    except (KeyboardInterrupt, Terminated) as stop:
+        name = "SIGTERM" if isinstance(stop, Terminated) else "Ctrl-C (SIGINT)"
+        error = Interrupted(signal=name)
+        err.print(f"[bold red]error[/] {error}", highlight=False, soft_wrap=True)
+        sys.exit(error.exit_code)
 
 
 if __name__ == "__main__":

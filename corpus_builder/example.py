@@ -31,6 +31,7 @@ class Example:
     txn_id: str = ""
     split: str = ""
     truncated: tuple[Span, ...] = ()  # spans a field-length cut removed
+    warnings: tuple[str, ...] = ()  # a W-code (errors.WARNINGS) per occurrence
 
     def triples(self) -> list[tuple[int, int, str]]:
         return [(s.start, s.end, s.label) for s in self.spans]

@@ -80,7 +80,8 @@ def truncate(
             kept.append(span)
             continue
         rest = cut[span.start : len(cut)].rstrip() if span.start < len(cut) else ""
-        if not rest:
+        whole = span.end - span.start
+        if len(rest) < MIN_CUT_KEPT or 2 * len(rest) < whole:
             dropped.append(span)
             continue
         kept.append(
@@ -88,7 +89,7 @@ def truncate(
                 span,
                 end=span.start + len(rest),
                 surface=rest,
-                form=f"{span.form}+truncated",
+                form=f"{span.form}+cut",
             )
         )
     return cut, tuple(kept), dropped

@@ -36,7 +36,9 @@ def weighted_templates(templates: list[Template], config: Config) -> list[Templa
         if channel not in known:
             raise PlanError(
                 f"channels.{channel}: no template has this channel; channels are "
-                + ", ".join(known)
+                + ", ".join(known),
+                code="E504",
+                channel=channel,
             )
     return [t for t in templates if config.channel_weights.get(t.channel, 1.0) > 0]
 
@@ -49,14 +51,18 @@ def check_labels(templates: list[Template], config: Config) -> None:
             raise PlanError(
                 f"label {label} is in the config's `labels`, but no template has a "
                 f"{{{label}:...}} slot; remove it from `labels` or add a template "
-                "that produces it"
+                "that produces it",
+                code="E501",
+                label=label,
             )
     for kind in KINDS:
         if not any(t.kind == kind for t in templates):
             raise PlanError(
                 f"no template of kind {kind!r}; every transaction kind needs one "
                 f"(add a template with `kind: {kind}`, or give its channels a weight "
-                "above 0 under `channels`)"
+                "above 0 under `channels`)",
+                code="E502",
+                kind=kind,
             )
 
 
@@ -164,7 +170,11 @@ class TemplateChooser:
                 f"no template in the {split} split can tell a {kind} transaction in "
                 f"{currency} ({ctx.txn.txn_id}); add a {kind} template without a "
                 "`currencies` limit or {PURCHASE_ORDER:po} slot, or give this split a "
-                "larger share"
+                "larger share",
+                code="E505",
+                split=split,
+                kind=kind,
+                record=ctx.txn.txn_id,
             )
         language = (
             ctx.customer.language
@@ -180,6 +190,9 @@ class TemplateChooser:
         if sum(weights) <= 0:
             raise PlanError(
                 f"every template that can tell a {kind} transaction in the {split} "
-                "split has channel weight 0; raise a weight under `channels`"
+                "split has channel weight 0; raise a weight under `channels`",
+                code="E505",
+                split=split,
+                kind=kind,
             )
         return rng.choices(candidates, weights)[0]

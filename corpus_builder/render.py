@@ -68,6 +68,11 @@ def clean_value(value: str) -> str:
     return text
 
 
+def was_normalised(value: str) -> bool:
+    """True if ``clean_value`` changes more than the Unicode normal form."""
+    return clean_value(value) != unicodedata.normalize("NFC", value)
+
+
 def apply_case(text: str, case: str) -> str:
     if case == "upper":
         return unicodedata.normalize("NFC", text.upper())
@@ -156,18 +161,26 @@ def render(
     if settings.confuser_rate and rng.random() < settings.confuser_rate:
         pieces.append(Piece(" " + confuser(rng)))
     text, spans, dropped = _lay_out(pieces, template, record, settings)
+    warnings = []
     noisy = [piece for piece in pieces if piece.clean is not None]
     if noisy and settings.tokenizer and misaligned(settings.tokenizer(text), spans):
         pieces = [piece.clean or piece for piece in pieces]
         text, spans, dropped = _lay_out(pieces, template, record, settings)
+        warnings += ["W104"] * len(noisy)
     else:
         for piece in noisy:
             settings.noisy_owner.setdefault(piece.text.upper(), piece.kb_id)
+    warnings += ["W103"] * sum(
+        1 for p in pieces if p.label is not None and was_normalised(p.text)
+    )
+    warnings += ["W101"] * sum(1 for s in spans if "+cut" in s.form)
+    warnings += ["W102"] * len(dropped)
     return Example(
         id=record,
         text=text,
         spans=spans,
         truncated=tuple(dropped),
+        warnings=tuple(sorted(warnings)),
         template_id=template.id,
         channel=template.channel,
         language=template.language,

@@ -39,26 +39,31 @@ def test_placeholders_split_into_literals_and_slots():
 
 
 @pytest.mark.parametrize(
-    "text, column, words",
+    "text, column, words, code",
     [
-        ("PMT {CUSTOMER:client}", 16, "unknown field 'client'"),
-        ("PMT {CUSTOMER:customer", 16, "not closed"),
-        ("PMT {CUSTOMER:{customer}}", 26, "do not nest"),
-        ("PMT } X", 16, "no '{' before it"),
-        ("PMT {} X", 16, "empty placeholder"),
-        ("PMT {customer}", 16, "say its label"),
-        ("PMT {REF:ref}", 16, "cannot carry a label"),
-        ("PMT {customer:customer}", 16, "upper-case"),
-        ("PMT {DATE:date|sometime}", 16, "unknown option 'sometime'"),
+        ("PMT {CUSTOMER:client}", 16, "unknown field 'client'", "E208"),
+        ("PMT {CUSTOMER:customer", 16, "not closed", "E207"),
+        ("PMT {CUSTOMER:{customer}}", 26, "do not nest", "E207"),
+        ("PMT {~A|{B}|C}", 20, "do not nest", "E207"),
+        ("PMT } X", 16, "no '{' before it", "E207"),
+        ("PMT {} X", 16, "empty placeholder", "E207"),
+        ("PMT { customer } X", 16, "has spaces", "E207"),
+        ("PMT {~ONLY} X", 16, "two or more alternatives", "E207"),
+        ("PMT {DATE:date|iso|yymmdd}", 16, "only one option", "E207"),
+        ("PMT {customer}", 16, "say its label", "E208"),
+        ("PMT {REF:ref}", 16, "cannot carry a label", "E208"),
+        ("PMT {customer:customer}", 16, "upper-case", "E208"),
+        ("PMT {DATE:date|sometime}", 16, "unknown option 'sometime'", "E208"),
         (
             "PMT {CUSTOMER:invoice}",
             16,
             "field 'invoice' makes INVOICE spans, not CUSTOMER",
+            "E208",
         ),
     ],
 )
 def test_broken_placeholders_fail_with_file_line_and_column(
-    tmp_path, text, column, words
+    tmp_path, text, column, words, code
 ):
     path = write(tmp_path / "t.yaml", one(text))
     with pytest.raises(TemplateError) as info:
@@ -67,7 +72,8 @@ def test_broken_placeholders_fail_with_file_line_and_column(
     assert (error.path, error.line, error.column) == (str(path), 7, column)
     assert error.template_id == "t-1"
     assert words in str(error)
-    assert str(error).startswith(f"[E200] {path}:7:{column} (template t-1): ")
+    assert (error.code, error.exit_code) == (code, 3)
+    assert str(error).startswith(f"[{code}] {path}:7:{column} (template t-1): ")
 
 
 @pytest.mark.parametrize(
