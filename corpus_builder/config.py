@@ -187,10 +187,9 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         lines = _key_lines(yaml.compose(text, Loader=_ConfigLoader), where)
         loaded = yaml.load(text, Loader=_ConfigLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+    except (yaml.YAMLError, RecursionError) as exc:
+        line, column, problem = yaml_problem(exc, text)
+        at = f"line {line}, column {column}: " if line else ""
         raise ConfigError(
             f"{at}not valid YAML ({problem})", path=where, key="<file>", code="E103"
         ) from None
@@ -204,6 +203,24 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
             code="E105",
         )
     return loaded, lines
+
+
+def yaml_problem(exc: BaseException, text: str) -> tuple[int, int, str]:
+    """Line and column (1-based; 0 when unknown) and what is wrong, for YAML that
+    cannot be read."""
+    if isinstance(exc, RecursionError):
+        return 0, 0, "it nests too deeply, or an alias refers to itself; flatten it"
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if isinstance(exc, yaml.reader.ReaderError):
+        position = exc.position
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        what = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        return line, column, f"{exc.reason}: {what!r}; remove it"
+    problem = getattr(exc, "problem", None) or str(exc)
+    if mark is None:
+        return 0, 0, problem
+    return mark.line + 1, mark.column + 1, problem
 
 
 def encoding_problem(raw: bytes, exc: UnicodeDecodeError) -> str:

@@ -22,7 +22,7 @@ from .fields import FIELDS, NOISY_FIELDS, Context
 from .layout import double_spaces, truncate, wrap
 from .noise import confuser, ocr, typo
 from .templates import Literal, Slot, Template, resolve_choices
-from .validate import misaligned
+from .validate import is_edge_junk, misaligned
 
 
 @dataclass(frozen=True)
@@ -60,12 +60,21 @@ def clean_value(value: str) -> str:
     """A slot value as it may stand in a one-line narrative.
 
     NFC, every run of whitespace (line breaks, tabs, no-break spaces) folded to one
-    space, no leading or trailing whitespace, no leading combining mark.
+    space, no whitespace or invisible format character (zero-width space, soft
+    hyphen, byte-order mark, bidirectional marks) at either end, no leading
+    combining mark. Inside the value, format characters stay.
     """
     text = " ".join(unicodedata.normalize("NFC", value).split())
-    while text and unicodedata.category(text[0]).startswith("M"):
-        text = text[1:].lstrip()
-    return text
+    start, end = 0, len(text)
+    while start < end and (
+        is_edge_junk(text[start]) or unicodedata.category(text[start]).startswith("M")
+    ):
+        start += 1
+    while end > start and is_edge_junk(text[end - 1]):
+        end -= 1
+    if (start, end) == (0, len(text)):
+        return text
+    return clean_value(text[start:end])
 
 
 def was_normalised(value: str) -> bool:

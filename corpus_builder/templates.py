@@ -32,7 +32,7 @@ from pathlib import Path
 
 import yaml
 
-from .config import encoding_problem
+from .config import encoding_problem, yaml_problem
 from .errors import TemplateError
 from .fields import FIELDS
 
@@ -176,13 +176,13 @@ def read_template_file(path: Path) -> list[Template]:
         ) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+    except (yaml.YAMLError, RecursionError) as exc:
+        line, column, problem = yaml_problem(exc, text)
         raise TemplateError(
-            f"not valid YAML ({getattr(exc, 'problem', None) or exc})",
+            f"not valid YAML ({problem})",
             path=where,
-            line=mark.line + 1 if mark else 0,
-            column=mark.column + 1 if mark else 0,
+            line=line,
+            column=column,
             code="E203",
         ) from None
     if node is None:

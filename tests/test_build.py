@@ -244,11 +244,14 @@ def test_a_failed_build_leaves_the_old_export_and_no_staging(tmp_path, monkeypat
         original(self, example, doc)
 
     monkeypatch.setattr(doccano.DoccanoWriter, "write", failing)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError) as info:
         build_corpus(
             config=load_config(None, overrides={"narratives": 90, "seed": 5}),
             output=out,
             force=True,
         )
+    assert (info.value.code, info.value.exit_code) == ("E607", 7)
+    assert info.value.errno == 28
+    assert "No space left on device [ENOSPC]" in str(info.value)
     assert files_of(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -142,3 +142,14 @@ def test_noise_never_spells_another_entity_and_marks_its_form():
         if piece.form == "canonical+typo":
             assert piece.score < 1.0
     assert "canonical+typo" in seen and "canonical" in seen
+
+
+def test_a_cut_leaves_no_invisible_character_glued_to_a_kept_span(nlp_id):
+    # Found by the hostile-text property test: rstrip() kept a zero-width space
+    # at the end of the cut text, so the cut span ended inside a token.
+    text = "PT SS00000 0000000\u200b 0"
+    spans = spans_of(text, ("PT SS00000 0000000", "CUSTOMER"))
+    cut, kept, dropped = truncate(text, spans, 20)
+    assert cut == "PT SS00000 0000000"
+    assert [(s.start, s.end, s.form) for s in kept] == [(0, 18, "")]
+    check_example(Example("t", cut, kept), nlp_id.make_doc(cut))
