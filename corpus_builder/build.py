@@ -15,7 +15,7 @@ from typing import Callable
 import spacy
 
 from . import __version__
-from .config import SPLIT_NAMES, Config, config_to_dict
+from .config import SPLIT_NAMES, Config, blank_pipeline, config_to_dict
 from .errors import OutputError, PlanError
 from .exporters.doccano import DoccanoWriter
 from .exporters.graph_tables import TransactionWriter, write_graph_tables
@@ -58,7 +58,7 @@ def derive_rng(seed: int, purpose: str) -> random.Random:
 def prepare(config: Config) -> tuple[list[Template], spacy.language.Language]:
     """Load and check templates against the config and the export tokenizer."""
     templates = load_templates(config.templates)
-    nlp = spacy.blank(config.spacy_lang)
+    nlp = blank_pipeline(config.spacy_lang)
     check_alignment(templates, nlp)
     templates = weighted_templates(templates, config)
     check_labels(templates, config)
