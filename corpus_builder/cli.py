@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from .config import SPLIT_NAMES, load_config
-from .errors import CorpusBuilderError, Interrupted
+from .errors import CorpusBuilderError, Interrupted, PlanError
 
 app = typer.Typer(
     add_completion=False,
@@ -197,11 +197,15 @@ def sample(
             )
         out.print()
     if not examples:
-        err.print(
-            "[bold red]error[/] no narratives match --channel and --language "
-            "together; try a larger -n or drop one"
+        _fail(
+            PlanError(
+                "no narratives match --channel and --language together; try a "
+                "larger -n or drop one",
+                code="E506",
+                channel=channel,
+                language=language,
+            )
         )
-        raise typer.Exit(6)
 
 
 @app.command()

@@ -124,7 +124,8 @@ class TemplateError(CorpusBuilderError):
         slot: str | None = None,
         code: str | None = None,
     ) -> None:
-        where = f"{path}:{line}:{column}"
+        # Line and column 0 mean the whole file (or folder): they are left out.
+        where = path + (f":{line}" if line else "") + (f":{column}" if column else "")
         if template_id:
             where += f" (template {template_id})"
         super().__init__(

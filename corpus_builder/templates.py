@@ -170,7 +170,7 @@ def read_template_file(path: Path) -> list[Template]:
         raise TemplateError(
             f"{encoding_problem(raw, exc)}; save the file as UTF-8",
             path=where,
-            line=0,
+            line=raw[: exc.start].count(b"\n") + 1,
             column=0,
             code="E202",
         ) from None

@@ -120,7 +120,8 @@ def _check_error(error: TemplateError, path) -> None:
     assert error.exit_code == 3
     assert error.path == str(path)
     assert isinstance(error.line, int) and isinstance(error.column, int)
-    assert str(error).startswith(f"[{error.code}] {path}:{error.line}:")
+    where = f"{path}:{error.line}" if error.line else str(path)
+    assert str(error).startswith(f"[{error.code}] {where}")
 
 
 @FUZZ

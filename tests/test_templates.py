@@ -125,10 +125,49 @@ def test_broken_files_fail_with_their_line(tmp_path, body, line, words):
     assert words in str(info.value)
 
 
-def test_empty_file_fails(tmp_path):
-    path = write(tmp_path / "t.yaml", "")
-    with pytest.raises(TemplateError, match="the file is empty"):
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\r\n", "\ufeff"])
+def test_empty_file_fails(tmp_path, text):
+    path = write(tmp_path / "t.yaml", text)
+    with pytest.raises(TemplateError, match="the file is empty") as info:
         read_template_file(path)
+    assert (info.value.code, info.value.line, info.value.column) == ("E204", 1, 1)
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (one("ÜBERWEISUNG {CUSTOMER:customer}").encode("latin-1"), "line 7: byte"),
+        (one("PMT {CUSTOMER:customer}").encode("utf-16"), "UTF-16 text"),
+    ],
+)
+def test_a_template_file_in_another_encoding_is_e202(tmp_path, data, words):
+    path = tmp_path / "t.yaml"
+    path.write_bytes(data)
+    with pytest.raises(TemplateError) as info:
+        read_template_file(path)
+    assert (info.value.code, info.value.exit_code) == ("E202", 3)
+    assert words in str(info.value) and "save the file as UTF-8" in str(info.value)
+
+
+def test_a_byte_order_mark_and_crlf_line_ends_load_like_plain_utf8(tmp_path):
+    text = one("ÜBERWEISUNG {CUSTOMER:customer} {INVOICE:invoice}")
+    plain = read_template_file(write(tmp_path / "a.yaml", text))
+    path = tmp_path / "b.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    crlf = read_template_file(path)
+    assert [(t.text, t.line, t.column, t.parts) for t in crlf] == [
+        (t.text, t.line, t.column, t.parts) for t in plain
+    ]
+    assert crlf[0].text == "ÜBERWEISUNG {CUSTOMER:customer} {INVOICE:invoice}"
+
+
+def test_a_file_cut_off_mid_template_names_its_line(tmp_path):
+    text = one("PMT {CUSTOMER:customer}")
+    path = write(tmp_path / "t.yaml", text[: text.index("text:") + 12])
+    with pytest.raises(TemplateError) as info:
+        read_template_file(path)
+    assert (info.value.code, info.value.line) == ("E203", 7)
+    assert "not valid YAML (found unexpected end of stream)" in str(info.value)
 
 
 def test_duplicate_ids_across_files_name_both_places(tmp_path):
