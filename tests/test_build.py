@@ -14,7 +14,7 @@ from spacy.tokens import DocBin
 
 from corpus_builder.build import build_corpus
 from corpus_builder.config import DEFAULT_LABELS, load_config
-from corpus_builder.errors import OutputError
+from corpus_builder.errors import WARNINGS, OutputError
 from corpus_builder.example import Example, Span
 from corpus_builder.tokens import check_iob2, iob_to_offsets
 from corpus_builder.validate import check_example
@@ -181,6 +181,18 @@ def test_manifest_records_versions_tokenizer_and_offsets(built):
     assert surfaces["INVOICE"] > 100 and surfaces["CUSTOMER"] > 50
     forms = manifest["counts"]["surface_forms"]
     assert len(forms["INVOICE"]) >= 6 and len(forms["CUSTOMER"]) >= 4
+
+
+def test_manifest_counts_each_coded_warning_as_the_exports_show_it(built):
+    manifest = json.loads((built.output / "manifest.json").read_text())
+    warnings = manifest["counts"]["warnings"]
+    assert list(warnings) == list(WARNINGS)
+    records = [r for split in doccano_records(built.output).values() for r in split]
+    cut = sum(1 for r in records for link in r["kb_links"] if "+cut" in link[3])
+    dropped = manifest["counts"]["spans_dropped_by_truncation"]
+    assert warnings["W101"] == cut > 0
+    assert warnings["W102"] == sum(dropped.values()) > 0
+    assert warnings["W103"] == 0  # the graph's values need no normalising
 
 
 def test_same_config_and_seed_give_the_same_bytes(tmp_path):
