@@ -38,6 +38,7 @@ CATALOGUE: dict[str, str] = {
     "E210": "template id used twice",
     "E211": "slot cannot sit on token boundaries",
     "E212": "every form of a slot repeats the word before it",
+    "E213": "template file cannot be read",
     "E300": "graph: any other graph problem",
     "E301": "entity counts cannot hold the narratives asked for",
     "E302": "a unique-value pool is exhausted",

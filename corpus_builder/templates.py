@@ -163,7 +163,17 @@ def load_templates(folder: Path | None = None) -> list[Template]:
 
 def read_template_file(path: Path) -> list[Template]:
     where = str(path)
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise TemplateError(
+            f"cannot read the template file ({exc.strerror}); check the path and "
+            "its permissions",
+            path=where,
+            line=0,
+            column=0,
+            code="E213",
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

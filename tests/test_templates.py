@@ -351,3 +351,16 @@ def test_every_entity_slot_gets_the_prefix_check(tmp_path, nlp_id):
     write(tmp_path / "t.yaml", one("TRF PT {CUSTOMER:customer|acronym}"))
     with pytest.raises(TemplateError, match="every form of"):
         check_alignment(load_templates(tmp_path), nlp_id)
+
+
+def test_an_unreadable_template_file_is_e213(tmp_path):
+    folder = tmp_path / "x.yaml"
+    folder.mkdir()
+    with pytest.raises(TemplateError) as info:
+        read_template_file(folder)
+    error = info.value
+    assert (error.code, error.exit_code, error.line) == ("E213", 3, 0)
+    assert str(error) == (
+        f"[E213] {folder}: cannot read the template file (Is a directory); check "
+        "the path and its permissions"
+    )
