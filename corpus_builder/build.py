@@ -126,6 +126,8 @@ def build_corpus(
 ) -> BuildResult:
     """Build the corpus of ``config`` into ``output``, all of it or nothing.
 
+    ``progress(done, total)`` is called as narratives are written and once more
+    right before the export is published; an exception it raises stops the build.
     Raises a CorpusBuilderError subclass for bad input; the old ``output`` is then
     left as it was.
     """
@@ -160,6 +162,9 @@ def build_corpus(
         (staging / "manifest.json").write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
+        if progress:
+            # A last call before publishing: the caller may still stop the build.
+            progress(total, total)
         publish(staging, output)
     except OSError as exc:
         discard(staging)

@@ -42,6 +42,7 @@ class Terminated(BaseException):
 
 
 _terminated = False
+_interrupted = False
 
 
 def _on_term(signum, frame):  # pragma: no cover - exercised by killing a process
@@ -50,10 +51,20 @@ def _on_term(signum, frame):  # pragma: no cover - exercised by killing a proces
     raise Terminated
 
 
+def _on_int(signum, frame):  # pragma: no cover - exercised by killing a process
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
 def _advance(bar: Progress, task, done: int, total: int) -> None:
-    """Move the bar; stop here if a SIGTERM came while a library swallowed it."""
+    """Move the bar; stop here if SIGTERM or Ctrl-C came while a library swallowed
+    the exception it raised (a Cython function without an exception clause prints
+    it and goes on)."""
     if _terminated:
         raise Terminated
+    if _interrupted:
+        raise KeyboardInterrupt
     bar.update(task, completed=done, total=total)
 
 
@@ -261,8 +272,9 @@ def check_templates(
 
 
 def main() -> None:
-    """The console script: SIGTERM and Ctrl-C anywhere end with exit code 130."""
+    """The console script: SIGTERM and Ctrl-C anywhere end with E800, exit code 130."""
     signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGINT, _on_int)
     try:
         app(prog_name="corpus-builder")
     except (KeyboardInterrupt, Terminated) as stop:

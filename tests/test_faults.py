@@ -186,6 +186,43 @@ def test_an_interrupted_build_is_e800_and_leaves_the_old_export(tmp_path, signum
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "stderr.txt"]
 
 
+def test_ctrl_c_that_a_library_swallows_still_stops_the_build(tmp_path, monkeypatch):
+    # Found when the Ctrl-C test above passed a build through to exit 0: a
+    # KeyboardInterrupt raised inside a Cython function without an exception
+    # clause is printed and dropped, and the build went on to publish.
+    from typer.testing import CliRunner
+
+    from corpus_builder import cli
+    from corpus_builder.exporters import doccano
+
+    monkeypatch.setattr(cli, "_interrupted", False)
+    previous = signal.signal(signal.SIGINT, cli._on_int)
+    original = doccano.DoccanoWriter.write
+    calls = []
+
+    def swallowing(self, example, doc):
+        calls.append(example.id)
+        if len(calls) == 10:
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.1)
+            except KeyboardInterrupt:
+                pass  # what such a library function does with it
+        original(self, example, doc)
+
+    monkeypatch.setattr(doccano.DoccanoWriter, "write", swallowing)
+    try:
+        result = CliRunner().invoke(
+            cli.app, ["build", "--out", str(tmp_path / "out"), "--size", "120"]
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert len(calls) == 120  # the build went on after the swallowed signal ...
+    assert result.exit_code == 130  # ... but stopped before publishing
+    assert "[E800] interrupted by Ctrl-C (SIGINT)" in " ".join(result.output.split())
+    assert list(tmp_path.iterdir()) == []
+
+
 DISK_SCRIPT = r"""
 import json, sys
 from pathlib import Path
