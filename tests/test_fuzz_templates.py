@@ -138,7 +138,7 @@ def test_arbitrary_bytes_are_a_template_file_or_a_coded_error(tmp_path, nlp_id, 
     load_or_coded_error(tmp_path / "t.yaml", data, nlp_id)
 
 
-@settings(FUZZ, max_examples=1500)
+@settings(FUZZ, max_examples=1000)
 @given(template_file())
 def test_shaped_files_with_arbitrary_values_load_or_fail_coded(tmp_path, nlp_id, text):
     load_or_coded_error(tmp_path / "t.yaml", text.encode("utf-8"), nlp_id)

@@ -202,7 +202,7 @@ def render_checked(nlp, template, ctx, settings, seed, record):
 
 
 @settings(
-    max_examples=2000,
+    max_examples=1500,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
