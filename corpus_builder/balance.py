@@ -85,7 +85,9 @@ def check_achieved(config: Config, stats: Stats) -> None:
                     f"balance: {name} reached {achieved:.1%} of train mentions "
                     f"against a target of {target:.1%} once rendered (field-length "
                     "cuts drop spans); raise balance.tolerance or use templates "
-                    "without a max_length"
+                    "without a max_length",
+                    code="E507",
+                    label=name,
                 )
     for label, minimum in config.balance.min_count.items():
         name = config.export_label(label)
@@ -94,7 +96,10 @@ def check_achieved(config: Config, stats: Stats) -> None:
                 raise PlanError(
                     f"balance.min_count.{label}: {stats.labels[split][name]} "
                     f"mentions in the {split} split once rendered, against "
-                    f"{minimum}; lower the minimum"
+                    f"{minimum}; lower the minimum",
+                    code="E508",
+                    label=label,
+                    split=split,
                 )
     d = config.diversity
     for name in config.export_labels:
@@ -105,13 +110,17 @@ def check_achieved(config: Config, stats: Stats) -> None:
                     f"diversity.max_form_share: {name} is written as {form} in "
                     f"{share:.1%} of its mentions, above {d.max_form_share:.1%}; "
                     "templates that fix this form (a `|option` on the slot) leave no "
-                    "choice: raise the share or loosen those slots"
+                    "choice: raise the share or loosen those slots",
+                    code="E509",
+                    label=name,
                 )
         if len(stats.surfaces[name]) < d.min_surfaces:
             raise PlanError(
                 f"diversity.min_surfaces: {name} has {len(stats.surfaces[name])} "
                 f"distinct surface strings, fewer than {d.min_surfaces}; raise "
-                "`narratives`, graph sizes, or lower the minimum"
+                "`narratives`, graph sizes, or lower the minimum",
+                code="E509",
+                label=name,
             )
 
 
@@ -126,7 +135,9 @@ def form_share_problem(config: Config, forms_of: dict[str, tuple[str, ...]]) -> 
                 f"diversity.max_form_share: {label} has {len(forms)} surface forms "
                 f"({', '.join(forms)}), so one of them takes at least "
                 f"{1 / len(forms):.0%} of its mentions, above {cap:.0%}; raise the "
-                "share"
+                "share",
+                code="E509",
+                label=label,
             )
 
 

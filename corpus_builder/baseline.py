@@ -23,10 +23,13 @@ def train_baseline(*, corpus: Path, out: Path, steps: int = 600) -> dict:
         raise OutputError(
             "no manifest.json here; point --corpus at a corpus-builder export",
             path=str(corpus),
+            code="E608",
         )
     if out.exists() and any(out.iterdir()):
         raise OutputError(
-            "the output folder is not empty; choose another --out", path=str(out)
+            "the output folder is not empty; choose another --out",
+            path=str(out),
+            code="E602",
         )
     out.mkdir(parents=True, exist_ok=True)
     lang = json.loads(manifest_path.read_text("utf-8"))["tokenizer"]["lang"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import platform
@@ -22,7 +23,8 @@ from .balance import (
     label_forms,
 )
 from .card import write_card
-from .config import Config, config_to_dict
+from .config import Config, blank_pipeline, config_to_dict
+from .errors import OutputError
 from .exporters import split_file
 from .exporters.doccano import DoccanoWriter
 from .exporters.graph_tables import TransactionWriter, write_graph_tables
@@ -62,7 +64,7 @@ def derive_rng(seed: int, purpose: str) -> random.Random:
 def prepare(config: Config) -> tuple[list[Template], spacy.language.Language]:
     """Load and check templates against the config and the export tokenizer."""
     templates = load_templates(config.templates)
-    nlp = spacy.blank(config.spacy_lang)
+    nlp = blank_pipeline(config.spacy_lang)
     check_alignment(templates, nlp)
     templates = weighted_templates(templates, config)
     check_labels(templates, config)
@@ -138,6 +140,8 @@ def build_corpus(
 ) -> BuildResult:
     """Build the corpus of ``config`` into ``output``, all of it or nothing.
 
+    ``progress(done, total)`` is called as narratives are written and once more
+    right before the export is published; an exception it raises stops the build.
     Raises a CorpusBuilderError subclass for bad input; the old ``output`` is then
     left as it was.
     """
@@ -193,11 +197,34 @@ def build_corpus(
         (staging / "manifest.json").write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
+        if progress:
+            # A last call before publishing: the caller may still stop the build.
+            progress(total, total)
         publish(staging, output)
+    except OSError as exc:
+        discard(staging)
+        raise write_failed(exc, output) from None
     except BaseException:
         discard(staging)
         raise
     return BuildResult(output=output, manifest=manifest, stats=stats)
+
+
+def write_failed(exc: OSError, output: Path) -> OutputError:
+    """The coded error for a write that failed while the export was being made."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    name = errno.errorcode.get(exc.errno or 0, "")
+    where = f" ({exc.filename})" if exc.filename else ""
+    return OutputError(
+        f"writing the export failed: {reason}{f' [{name}]' if name else ''}{where}; "
+        "nothing was published, an earlier export there is as it was and the "
+        "temporary folder was removed; free disk space (or quota) or choose "
+        "another --out, then build again",
+        path=str(output),
+        code="E607",
+        errno=exc.errno,
+        filename=exc.filename,
+    )
 
 
 def _version(package: str) -> str:

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from .config import load_config
-from .errors import CorpusBuilderError
+from .errors import CorpusBuilderError, Interrupted, PlanError
 
 app = typer.Typer(
     add_completion=False,
@@ -25,7 +25,7 @@ app = typer.Typer(
     help="Build NER corpora of bank-transaction narratives with exact gold spans.",
 )
 err = Console(stderr=True)
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = Interrupted.exit_code
 
 
 def _fail(error: CorpusBuilderError) -> None:
@@ -42,6 +42,7 @@ class Terminated(BaseException):
 
 
 _terminated = False
+_interrupted = False
 
 
 def _on_term(signum, frame):  # pragma: no cover - exercised by killing a process
@@ -50,10 +51,20 @@ def _on_term(signum, frame):  # pragma: no cover - exercised by killing a proces
     raise Terminated
 
 
+def _on_int(signum, frame):  # pragma: no cover - exercised by killing a process
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
 def _advance(bar: Progress, task, done: int, total: int) -> None:
-    """Move the bar; stop here if a SIGTERM came while a library swallowed it."""
+    """Move the bar; stop here if SIGTERM or Ctrl-C came while a library swallowed
+    the exception it raised (a Cython function without an exception clause prints
+    it and goes on)."""
     if _terminated:
         raise Terminated
+    if _interrupted:
+        raise KeyboardInterrupt
     bar.update(task, completed=done, total=total)
 
 
@@ -118,12 +129,10 @@ def build(
             )
     except CorpusBuilderError as error:
         _fail(error)
-    except (KeyboardInterrupt, Terminated):
-        err.print(
-            "[bold red]interrupted[/]: nothing was written; the output folder "
-            "is as it was"
-        )
-        raise typer.Exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt:
+        _fail(Interrupted(signal="Ctrl-C (SIGINT)"))
+    except Terminated:
+        _fail(Interrupted(signal="SIGTERM"))
     _print_summary(result)
 
 
@@ -152,6 +161,7 @@ def _print_summary(result) -> None:
     table.add_row("customers", *(str(counts["customers"][s]) for s in splits))
     err.print(table)
     err.print(f"splits kept apart by {manifest['splits']['grouping']}")
+    err.print(warning_summary(counts.get("warnings", {})), highlight=False)
     pieces = result.manifest.get("transformer")
     if pieces:
         _print_transformer_summary(pieces)
@@ -169,7 +179,7 @@ def _print_transformer_summary(pieces: dict) -> None:
         cut = sum(pieces["spans_cut_by_truncation"].values())
         dropped = sum(pieces["spans_dropped_by_truncation"].values())
         err.print(
-            f"[bold yellow]warning[/] transformer/: {truncated} narratives longer "
+            f"[bold yellow]warning W105[/] transformer/: {truncated} narratives longer "
             f"than max_length {pieces['max_length']} were truncated ({cut} spans "
             f"cut, {dropped} dropped); raise transformer.max_length or set "
             "transformer.overflow: stride",
@@ -179,12 +189,24 @@ def _print_transformer_summary(pieces: dict) -> None:
     unseen = sum(pieces["spans_without_pieces"].values())
     if unseen:
         err.print(
-            f"[bold yellow]warning[/] transformer/: {unseen} spans got no piece from "
-            "the tokenizer (their characters are deleted by its normalizer) and "
+            f"[bold yellow]warning W106[/] transformer/: {unseen} spans got no "
+            "piece from the tokenizer (their characters are deleted by its normalizer) and "
             "have no label there; the manifest counts them per label",
             highlight=False,
             soft_wrap=True,
         )
+
+
+def warning_summary(warnings: dict[str, int]) -> str:
+    """One closing line: how many coded warnings of each kind the build gave."""
+    from .errors import WARNINGS
+
+    given = {code: n for code, n in warnings.items() if n}
+    if not given:
+        return "warnings: none"
+    total = sum(given.values())
+    parts = [f"{code} x{n} ({WARNINGS[code]})" for code, n in sorted(given.items())]
+    return f"warnings: {total}: " + "; ".join(parts)
 
 
 LABEL_STYLES = (
@@ -245,11 +267,15 @@ def sample(
             )
         out.print()
     if not examples:
-        err.print(
-            "[bold red]error[/] no narratives match --channel and --language "
-            "together; try a larger -n or drop one"
+        _fail(
+            PlanError(
+                "no narratives match --channel and --language together; try a "
+                "larger -n or drop one",
+                code="E506",
+                channel=channel,
+                language=language,
+            )
         )
-        raise typer.Exit(6)
 
 
 @app.command()
@@ -324,7 +350,7 @@ def check_templates(
     try:
         problem = spacy_language_problem(lang)
         if problem:
-            raise ConfigError(problem, path="command line", key="--lang")
+            raise ConfigError(problem, path="command line", key="--lang", code="E110")
         templates = load_templates(folder)
         checked = check_alignment(templates, spacy.blank(lang))
     except CorpusBuilderError as error:
@@ -409,16 +435,16 @@ def evaluate_ner_command(
 
 
 def main() -> None:
-    """The console script: SIGTERM and Ctrl-C anywhere end with exit code 130."""
+    """The console script: SIGTERM and Ctrl-C anywhere end with E800, exit code 130."""
     signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGINT, _on_int)
     try:
         app(prog_name="corpus-builder")
-    except (KeyboardInterrupt, Terminated):
-        err.print(
-            "[bold red]interrupted[/]: nothing was written; the output folder "
-            "is as it was"
-        )
-        sys.exit(EXIT_INTERRUPTED)
+    except (KeyboardInterrupt, Terminated) as stop:
+        name = "SIGTERM" if isinstance(stop, Terminated) else "Ctrl-C (SIGINT)"
+        error = Interrupted(signal=name)
+        err.print(f"[bold red]error[/] {error}", highlight=False, soft_wrap=True)
+        sys.exit(error.exit_code)
 
 
 if __name__ == "__main__":

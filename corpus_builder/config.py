@@ -7,6 +7,7 @@ a bad one is reported with its dotted path and what is allowed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.util
 import math
 from dataclasses import dataclass, field
@@ -239,6 +240,7 @@ def _key_lines(node: yaml.Node, where: str, prefix: str = "") -> dict[str, int]:
                     "one",
                     path=where,
                     key=path,
+                    code="E104",
                 )
             lines[path] = key_node.start_mark.line + 1
             lines.update(_key_lines(value_node, where, f"{path}."))
@@ -256,37 +258,72 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
-            "the config file does not exist; check the path", path=where, key="<file>"
+            "the config file does not exist; check the path",
+            path=where,
+            key="<file>",
+            code="E101",
         ) from None
     except OSError as exc:
         raise ConfigError(
-            f"cannot read the config file ({exc.strerror})", path=where, key="<file>"
+            f"cannot read the config file ({exc.strerror})",
+            path=where,
+            key="<file>",
+            code="E101",
         ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(
-            f"not UTF-8 text (byte {exc.start}); save the file as UTF-8",
+            f"{encoding_problem(raw, exc)}; save the file as UTF-8",
             path=where,
             key="<file>",
+            code="E102",
         ) from None
     try:
         lines = _key_lines(yaml.compose(text, Loader=_ConfigLoader), where)
         loaded = yaml.load(text, Loader=_ConfigLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+    except (yaml.YAMLError, RecursionError) as exc:
+        line, column, problem = yaml_problem(exc, text)
+        at = f"line {line}, column {column}: " if line else ""
         raise ConfigError(
-            f"{at}not valid YAML ({problem})", path=where, key="<file>"
+            f"{at}not valid YAML ({problem})", path=where, key="<file>", code="E103"
         ) from None
     if loaded is None:
         loaded = {}
     if not isinstance(loaded, dict):
         raise ConfigError(
-            "the file must hold a mapping of keys to values", path=where, key="<root>"
+            "the file must hold a mapping of keys to values",
+            path=where,
+            key="<root>",
+            code="E105",
         )
     return loaded, lines
+
+
+def yaml_problem(exc: BaseException, text: str) -> tuple[int, int, str]:
+    """Line and column (1-based; 0 when unknown) and what is wrong, for YAML that
+    cannot be read."""
+    if isinstance(exc, RecursionError):
+        return 0, 0, "it nests too deeply, or an alias refers to itself; flatten it"
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if isinstance(exc, yaml.reader.ReaderError):
+        position = exc.position
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        what = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        return line, column, f"{exc.reason}: {what!r}; remove it"
+    problem = getattr(exc, "problem", None) or str(exc)
+    if mark is None:
+        return 0, 0, problem
+    return mark.line + 1, mark.column + 1, problem
+
+
+def encoding_problem(raw: bytes, exc: UnicodeDecodeError) -> str:
+    """What is wrong with bytes that are not UTF-8, in a user's words."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8"
+    line = raw[: exc.start].count(b"\n") + 1
+    return f"not UTF-8 text (line {line}: byte {exc.start} is {raw[exc.start]:#04x})"
 
 
 def _check_known_keys(
@@ -302,13 +339,19 @@ def _check_known_keys(
         if key not in defaults:
             allowed = ", ".join(sorted(map(str, defaults)))
             raise ConfigError(
-                f"{at}unknown key; allowed here: {allowed}", path=source, key=dotted
+                f"{at}unknown key; allowed here: {allowed}",
+                path=source,
+                key=dotted,
+                code="E106",
             )
         default = defaults[key]
         if isinstance(default, dict) and key not in FREE_MAPPINGS:
             if not isinstance(value, dict):
                 raise ConfigError(
-                    f"{at}expected a mapping, got {value!r}", path=source, key=dotted
+                    f"{at}expected a mapping, got {value!r}",
+                    path=source,
+                    key=dotted,
+                    code="E107",
                 )
             _check_known_keys(value, default, source, prefix=f"{dotted}.", lines=lines)
 
@@ -327,10 +370,11 @@ class _Checker:
         self.source = source
         self.lines = lines
 
-    def fail(self, key: str, message: str) -> ConfigError:
+    def fail(self, key: str, message: str, code: str = "E107") -> ConfigError:
+        """A wrong type or range by default; ``code`` names other problems."""
         if key in self.lines:
             message = f"line {self.lines[key]}: {message}"
-        return ConfigError(message, path=self.source, key=key)
+        return ConfigError(message, path=self.source, key=key, code=code)
 
     def whole(self, key: str, value: Any, *, minimum: int, auto: bool = False) -> Any:
         if auto and value == "auto":
@@ -368,7 +412,9 @@ class _Checker:
         for name, weight in value.items():
             if allowed is not None and name not in allowed:
                 raise self.fail(
-                    f"{key}.{name}", "unknown name; use one of " + ", ".join(allowed)
+                    f"{key}.{name}",
+                    "unknown name; use one of " + ", ".join(allowed),
+                    "E106",
                 )
             ok = isinstance(weight, (int, float)) and not isinstance(weight, bool)
             if not ok or not math.isfinite(weight) or weight < 0:
@@ -377,7 +423,7 @@ class _Checker:
                 )
             out[str(name)] = float(weight)
         if out and allowed is not None and sum(out.values()) <= 0:
-            raise self.fail(key, "at least one weight must be above 0")
+            raise self.fail(key, "at least one weight must be above 0", "E108")
         return out
 
     def label(self, key: str, value: Any) -> str:
@@ -401,20 +447,23 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
         raise c.fail("graph.locales", "expected a mapping of locale to weight")
     for name, weight in locales.items():
         if name not in SUPPORTED_LOCALES:
-            allowed = ", ".join(SUPPORTED_LOCALES)
-            raise c.fail(f"graph.locales.{name}", f"unsupported locale; use {allowed}")
+            raise c.fail(f"graph.locales.{name}", _locale_problem(name), "E109")
         ok = isinstance(weight, (int, float)) and not isinstance(weight, bool)
         if not ok or not math.isfinite(weight) or weight < 0:
             raise c.fail(
                 f"graph.locales.{name}", f"expected a weight >= 0, got {weight!r}"
             )
     if sum(locales.values()) <= 0:
-        raise c.fail("graph.locales", "at least one locale needs a weight above 0")
+        raise c.fail(
+            "graph.locales", "at least one locale needs a weight above 0", "E108"
+        )
     start = c.date("graph.start_date", g.get("start_date"))
     end = c.date("graph.end_date", g.get("end_date"))
     if (end - start).days < 120:
         raise c.fail(
-            "graph.end_date", "must lie at least 120 days after graph.start_date"
+            "graph.end_date",
+            "must lie at least 120 days after graph.start_date",
+            "E108",
         )
     graph = GraphConfig(
         customers=c.whole("graph.customers", g.get("customers"), minimum=2, auto=True),
@@ -436,24 +485,26 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
         }
     )
     if mix.no_entity + mix.partial + mix.multi + mix.overpaid > 1:
-        raise c.fail("transactions", "the shares add up to more than 1")
+        raise c.fail("transactions", "the shares add up to more than 1", "E108")
 
     raw_labels = data.get("labels")
     if not isinstance(raw_labels, list) or not raw_labels:
         raise c.fail("labels", "expected a non-empty list of label names")
     labels = tuple(c.label(f"labels[{i}]", v) for i, v in enumerate(raw_labels))
     if len(set(labels)) != len(labels):
-        raise c.fail("labels", "a label is listed twice")
+        raise c.fail("labels", "a label is listed twice", "E108")
     rename = data.get("rename") or {}
     if not isinstance(rename, dict):
         raise c.fail("rename", "expected a mapping of label to new name")
     for old, new in rename.items():
         if old not in labels:
-            raise c.fail(f"rename.{old}", "renames a label that is not in `labels`")
+            raise c.fail(
+                f"rename.{old}", "renames a label that is not in `labels`", "E108"
+            )
         c.label(f"rename.{old}", new)
     renamed = [rename.get(label, label) for label in labels]
     if len(set(renamed)) != len(renamed):
-        raise c.fail("rename", "two labels get the same name")
+        raise c.fail("rename", "two labels get the same name", "E108")
 
     splits = data.get("splits")
     if not isinstance(splits, dict) or set(splits) != set(SPLIT_NAMES):
@@ -461,16 +512,18 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
     shares = {name: c.share(f"splits.{name}", splits[name]) for name in SPLIT_NAMES}
     if abs(sum(shares.values()) - 1) > 1e-9:
         raise c.fail(
-            "splits", f"the shares must add up to 1, got {sum(shares.values())}"
+            "splits",
+            f"the shares must add up to 1, got {sum(shares.values())}",
+            "E108",
         )
     if shares["train"] <= 0:
-        raise c.fail("splits.train", "the training split cannot be empty")
+        raise c.fail("splits.train", "the training split cannot be empty", "E108")
 
     noise = data["noise"]
     typo_rate = c.share("noise.typo", noise.get("typo"))
     ocr_rate = c.share("noise.ocr", noise.get("ocr"))
     if typo_rate + ocr_rate > 1:
-        raise c.fail("noise", "typo and ocr add up to more than 1")
+        raise c.fail("noise", "typo and ocr add up to more than 1", "E108")
     extra_spaces_rate = c.share("noise.extra_spaces", noise.get("extra_spaces"))
     confuser_rate = c.share("noise.confusers", noise.get("confusers"))
     alias_weights = c.weights("aliases", data.get("aliases"), allowed=ALIAS_FORMS)
@@ -479,7 +532,7 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
     lang = data.get("spacy_lang")
     problem = spacy_language_problem(lang)
     if problem:
-        raise c.fail("spacy_lang", problem)
+        raise c.fail("spacy_lang", problem, "E110")
     offsets = data.get("doccano_offsets")
     if offsets not in ("code_points", "utf16"):
         raise c.fail(
@@ -641,16 +694,41 @@ def _transformer_config(c: _Checker, t: dict[str, Any]) -> TransformerConfig:
     )
 
 
+def _locale_problem(name: Any) -> str:
+    """Why a locale cannot be used: Faker lacks it, or this tool has no data for it."""
+    from faker.config import AVAILABLE_LOCALES
+
+    allowed = ", ".join(SUPPORTED_LOCALES)
+    if name not in AVAILABLE_LOCALES:
+        return (
+            f"Faker has no locale {name!r} (locales look like id_ID or en_US); "
+            f"use {allowed}"
+        )
+    return (
+        f"unsupported locale: Faker knows {name!r}, but corpus-builder has company "
+        f"words, legal forms and banks only for {allowed}; use one of those"
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def blank_pipeline(lang: str):
+    """``spacy.blank(lang)``, made once per process: building a tokenizer's special
+    cases takes seconds, and a blank pipeline's tokens do not depend on what it
+    tokenized before."""
+    import spacy
+
+    return spacy.blank(lang)
+
+
 def spacy_language_problem(lang: Any) -> str | None:
     """Why ``spacy.blank(lang)`` cannot make a tokenizer here, or None if it can."""
-    import spacy
 
     if not isinstance(lang, str) or not lang.replace("_", "").isalnum():
         return f"expected a spaCy language code such as 'id' or 'en', got {lang!r}"
     if importlib.util.find_spec(f"spacy.lang.{lang}") is None:
         return f"not a language spaCy knows, got {lang!r}; try 'id' or 'en'"
     try:
-        spacy.blank(lang)
+        blank_pipeline(lang)
     except ImportError as exc:
         return (
             f"spaCy's {lang!r} tokenizer needs a package that is not installed "

@@ -32,6 +32,7 @@ class Example:
     customer_id: str = ""  # the paying customer; empty for fees, interest, tax, cash
     split: str = ""
     truncated: tuple[Span, ...] = ()  # spans a field-length cut removed
+    warnings: tuple[str, ...] = ()  # a W-code (errors.WARNINGS) per occurrence
 
     def triples(self) -> list[tuple[int, int, str]]:
         return [(s.start, s.end, s.label) for s in self.spans]

@@ -148,7 +148,8 @@ def plan_size(config: Config) -> GraphSize:
         raise GraphError(
             f"graph.invoices is {invoices}, but {n} narratives with this transaction "
             f"mix settle up to {needed} invoices; raise graph.invoices to {needed} or "
-            "set it to auto"
+            "set it to auto",
+            code="E301",
         )
     contracts = (
         g.contracts if g.contracts is not None else max(2, math.ceil(invoices / 6))
@@ -161,7 +162,8 @@ def plan_size(config: Config) -> GraphSize:
             f"graph.customers ({customers}) is more than graph.contracts "
             f"({contracts}); "
             "every customer needs a contract: raise graph.contracts or lower "
-            "graph.customers"
+            "graph.customers",
+            code="E301",
         )
     pos = g.purchase_orders
     if pos is None:
@@ -214,10 +216,19 @@ def _add_customers(
             if legal_name.upper() not in taken:
                 break
         else:
+            made = sum(1 for c in built if c.locale == locale)
             raise GraphError(
-                f"could not find {count} distinct company names for locale {locale}; "
-                "set graph.customers to a lower number (with 'auto' it grows with "
-                "narratives)"
+                f"graph.customers asks for {count} customers with distinct legal "
+                f"names, but the company-name pool of locale {locale} "
+                f"(corpus-builder's {locale} name words and legal forms with Faker's "
+                "last_name provider) "
+                f"gave no new name in 50 draws after {made} {locale} names; lower "
+                "graph.customers or add another locale under graph.locales",
+                code="E302",
+                provider="company_name",
+                locale=locale,
+                requested=count,
+                made=made,
             )
         taken.add(legal_name.upper())
         markets = data["markets"]
@@ -389,7 +400,8 @@ def _add_invoices(graph: Graph, count: int, config: Config, rng: random.Random) 
             f"{len(graph.contracts)} contracts allow only {len(slots)} invoices on "
             "their "
             f"billing schedules, and {count} are needed; raise graph.contracts or set "
-            "it to auto"
+            "it to auto",
+            code="E301",
         )
     chosen = sorted(rng.sample(range(len(slots)), count))
     pos_by_contract: dict[str, list[str]] = defaultdict(list)
@@ -456,7 +468,8 @@ def _add_transactions(graph: Graph, size: GraphSize, rng: random.Random) -> None
                 raise GraphError(
                     "too few customers with two open invoices for the multi-invoice "
                     "payments asked for; lower transactions.multi or raise "
-                    "graph.invoices"
+                    "graph.invoices",
+                    code="E301",
                 )
             continue
         group = free[: rng.randint(2, min(3, len(free)))]
@@ -588,35 +601,48 @@ def check_graph(graph: Graph) -> None:
     """Raise GraphError at the first record that breaks a business rule."""
     for contract in graph.contracts.values():
         if contract.customer_id not in graph.customers:
-            raise GraphError("its customer does not exist", record=contract.contract_id)
+            raise GraphError(
+                "its customer does not exist", code="E310", record=contract.contract_id
+            )
         if not contract.start_date <= contract.end_date:
-            raise GraphError("ends before it starts", record=contract.contract_id)
+            raise GraphError(
+                "ends before it starts", code="E310", record=contract.contract_id
+            )
     for po in graph.purchase_orders.values():
         contract = graph.contracts.get(po.contract_id)
         if contract is None or contract.customer_id != po.customer_id:
             raise GraphError(
-                "contract missing or of another customer", record=po.po_number
+                "contract missing or of another customer",
+                code="E310",
+                record=po.po_number,
             )
     for invoice in graph.invoices.values():
         contract = graph.contracts.get(invoice.contract_id)
         record = invoice.invoice_number
         if contract is None:
-            raise GraphError("its contract does not exist", record=record)
+            raise GraphError("its contract does not exist", code="E310", record=record)
         if invoice.customer_id != contract.customer_id:
             raise GraphError(
-                "its customer is not its contract's customer", record=record
+                "its customer is not its contract's customer",
+                code="E310",
+                record=record,
             )
         if invoice.currency != contract.currency:
             raise GraphError(
-                "its currency is not its contract's currency", record=record
+                "its currency is not its contract's currency",
+                code="E310",
+                record=record,
             )
         if not contract.start_date <= invoice.issue_date <= contract.end_date:
-            raise GraphError("issued outside its contract's dates", record=record)
+            raise GraphError(
+                "issued outside its contract's dates", code="E310", record=record
+            )
         if invoice.po_number is not None:
             po = graph.purchase_orders.get(invoice.po_number)
             if po is None or po.contract_id != invoice.contract_id:
                 raise GraphError(
                     "its purchase order is missing or of another contract",
+                    code="E310",
                     record=record,
                 )
     paid: dict[str, int] = defaultdict(int)
@@ -627,25 +653,32 @@ def check_graph(graph: Graph) -> None:
         if txn is None or invoice is None:
             raise GraphError(
                 "settlement links a missing record",
+                code="E310",
                 record=f"{settlement.txn_id}->{settlement.invoice_number}",
             )
         if txn.value_date <= invoice.issue_date:
             raise GraphError(
-                f"pays {invoice.invoice_number} before it was issued", record=txn.txn_id
+                f"pays {invoice.invoice_number} before it was issued",
+                code="E310",
+                record=txn.txn_id,
             )
         if txn.customer_id != invoice.customer_id or txn.currency != invoice.currency:
             raise GraphError(
                 f"customer or currency differs from {invoice.invoice_number}",
+                code="E310",
                 record=txn.txn_id,
             )
         paid[settlement.invoice_number] += settlement.applied_cents
     for number, cents in paid.items():
         if cents > graph.invoices[number].amount_cents:
-            raise GraphError("settled for more than its amount", record=number)
+            raise GraphError(
+                "settled for more than its amount", code="E310", record=number
+            )
     for record in (*graph.invoices.values(), *graph.transactions):
         if record.currency == "IDR" and record.amount_cents % 100:
             raise GraphError(
                 "a rupiah amount with cents",
+                code="E310",
                 record=getattr(record, "txn_id", None)
                 or getattr(record, "invoice_number", None),
             )
@@ -653,13 +686,19 @@ def check_graph(graph: Graph) -> None:
         settles = bool(txn.invoice_numbers)
         if txn.kind in NO_ENTITY_KINDS and (settles or txn.customer_id is not None):
             raise GraphError(
-                "settles nothing but carries a business entity", record=txn.txn_id
+                "settles nothing but carries a business entity",
+                code="E310",
+                record=txn.txn_id,
             )
         if txn.kind in BUSINESS_KINDS and not settles:
-            raise GraphError("a payment that settles no invoice", record=txn.txn_id)
+            raise GraphError(
+                "a payment that settles no invoice", code="E310", record=txn.txn_id
+            )
         if txn.kind == "overpaid":
             total = sum(graph.invoices[n].amount_cents for n in txn.invoice_numbers)
             if txn.amount_cents <= total:
                 raise GraphError(
-                    "declared over-paid but pays no more than asked", record=txn.txn_id
+                    "declared over-paid but pays no more than asked",
+                    code="E310",
+                    record=txn.txn_id,
                 )

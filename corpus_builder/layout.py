@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .example import Span
+from .validate import is_edge_junk
 
 MIN_CUT_KEPT = 3
 
@@ -73,14 +74,21 @@ def truncate(
     """Cut ``text`` to ``limit`` characters; return text, kept spans, dropped spans."""
     if limit <= 0 or len(text) <= limit:
         return text, spans, []
-    cut = text[:limit].rstrip()
+    cut = text[:limit]
+    # Whitespace or an invisible character left at the end would glue onto a cut
+    # span's last token.
+    while cut and is_edge_junk(cut[-1]):
+        cut = cut[:-1]
     kept, dropped = [], []
     for span in spans:
         if span.end <= len(cut):
             kept.append(span)
             continue
-        rest = cut[span.start : len(cut)].rstrip() if span.start < len(cut) else ""
-        if not rest:
+        rest = cut[span.start : len(cut)] if span.start < len(cut) else ""
+        while rest and is_edge_junk(rest[-1]):
+            rest = rest[:-1]
+        whole = span.end - span.start
+        if len(rest) < MIN_CUT_KEPT or 2 * len(rest) < whole:
             dropped.append(span)
             continue
         kept.append(
@@ -88,7 +96,7 @@ def truncate(
                 span,
                 end=span.start + len(rest),
                 surface=rest,
-                form=f"{span.form}+truncated",
+                form=f"{span.form}+cut",
             )
         )
     return cut, tuple(kept), dropped

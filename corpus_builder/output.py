@@ -1,8 +1,11 @@
 """Write an export atomically: build it in a hidden sibling folder, then swap it in.
 
-A build that fails or is killed leaves the previous export as it was. Hidden marker
-files in the output folder (``.gitkeep``, ``.gitignore``) do not make it non-empty and
-are carried over into the new export.
+A build that fails or is killed leaves the previous export as it was. Every hidden
+folder a build makes carries the build's process id in its name
+(``.corpus-builder-staging-<pid>-<random>``), so the next build can tell the folders of
+dead builds, including an old export swapped out just before a kill, and remove them.
+Hidden marker files in the output folder (``.gitkeep``, ``.gitignore``) do not make
+it non-empty and are carried over into the new export.
 """
 
 from __future__ import annotations
@@ -19,14 +22,16 @@ from .errors import OutputError
 
 MARKER_FILES = (".gitkeep", ".gitignore")
 STAGING_PREFIX = ".corpus-builder-staging-"
-PID_FILE = ".build-pid"
+PID_FILE = ".build-pid"  # written by earlier versions; still read when cleaning up
 
 
 def check_output(output: Path, *, force: bool) -> None:
     """Raise OutputError unless ``output`` may be written (before any work is done)."""
     if output.exists() and not output.is_dir():
         raise OutputError(
-            "exists and is not a folder; choose another --out", path=str(output)
+            "exists and is not a folder; choose another --out",
+            path=str(output),
+            code="E601",
         )
     if output.is_dir() and _content(output):
         if not force:
@@ -34,6 +39,7 @@ def check_output(output: Path, *, force: bool) -> None:
                 "the output folder is not empty; pass --force to replace an earlier "
                 "export there, or choose another --out",
                 path=str(output),
+                code="E602",
             )
         if not is_export(output):
             raise OutputError(
@@ -41,6 +47,7 @@ def check_output(output: Path, *, force: bool) -> None:
                 "manifest.json of this tool); --force only replaces an earlier export, "
                 "so choose an empty or new folder",
                 path=str(output),
+                code="E603",
             )
         foreign = foreign_files(output)
         if foreign:
@@ -49,19 +56,24 @@ def check_output(output: Path, *, force: bool) -> None:
                 f"the earlier export holds files it did not write ({shown}); move "
                 "them out, or choose another --out",
                 path=str(output),
+                code="E604",
             )
     parent = output.resolve().parent
     if not parent.is_dir():
         raise OutputError(
-            f"its parent folder {parent} does not exist", path=str(output)
+            f"its parent folder {parent} does not exist; create it or choose another "
+            "--out",
+            path=str(output),
+            code="E605",
         )
     try:
-        Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent)).rmdir()
+        _hidden_folder(parent).rmdir()
     except OSError as exc:
         raise OutputError(
             f"cannot write in {parent} ({exc.strerror}); choose a folder you can "
             "write to",
             path=str(output),
+            code="E606",
         ) from None
 
 
@@ -94,12 +106,14 @@ def make_staging(output: Path) -> Path:
     parent = output.resolve().parent
     remove_stale_staging(parent)
     try:
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
+        staging = _hidden_folder(parent)
     except OSError as exc:
         raise OutputError(
-            f"cannot create a folder beside it ({exc.strerror})", path=str(output)
+            f"cannot create a folder beside it ({exc.strerror}); choose a folder you "
+            "can write to",
+            path=str(output),
+            code="E606",
         ) from None
-    (staging / PID_FILE).write_text(str(os.getpid()))
     # mkdtemp makes a private folder; the export gets the usual permissions.
     umask = os.umask(0)
     os.umask(umask)
@@ -111,14 +125,27 @@ def remove_stale_staging(parent: Path) -> list[Path]:
     """Remove staging folders whose build process no longer runs."""
     removed = []
     for folder in parent.glob(STAGING_PREFIX + "*"):
-        try:
-            pid = int((folder / PID_FILE).read_text())
-        except (OSError, ValueError):
-            continue
-        if not _alive(pid):
+        pid = _owner(folder)
+        if pid is not None and not _alive(pid):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
+
+
+def _hidden_folder(parent: Path) -> Path:
+    """A new private folder in ``parent`` whose name carries this process's id."""
+    return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=parent))
+
+
+def _owner(folder: Path) -> int | None:
+    """The id of the process that made a hidden folder, or None if unknown."""
+    head = folder.name[len(STAGING_PREFIX) :].split("-", 1)[0]
+    if head.isascii() and head.isdigit():
+        return int(head)
+    try:
+        return int((folder / PID_FILE).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _alive(pid: int) -> bool:
@@ -134,7 +161,6 @@ def _alive(pid: int) -> bool:
 def publish(staging: Path, output: Path) -> None:
     """Put ``staging`` in place of ``output`` in one step where the OS allows it."""
     output = output.resolve()
-    (staging / PID_FILE).unlink(missing_ok=True)
     if output.is_dir():
         for name in MARKER_FILES:
             if (output / name).is_file() and not (staging / name).exists():
@@ -142,7 +168,7 @@ def publish(staging: Path, output: Path) -> None:
         if _exchange(staging, output):
             shutil.rmtree(staging)
             return
-        backup = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=output.parent))
+        backup = _hidden_folder(output.parent)
         os.rename(output, backup / "old")
         os.rename(staging, output)
         shutil.rmtree(backup)

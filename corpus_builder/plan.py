@@ -61,7 +61,9 @@ def weighted_templates(templates: list[Template], config: Config) -> list[Templa
         if channel not in known:
             raise PlanError(
                 f"channels.{channel}: no template has this channel; channels are "
-                + ", ".join(known)
+                + ", ".join(known),
+                code="E504",
+                channel=channel,
             )
     return [t for t in templates if config.channel_weights.get(t.channel, 1.0) > 0]
 
@@ -74,14 +76,18 @@ def check_labels(templates: list[Template], config: Config) -> None:
             raise PlanError(
                 f"label {label} is in the config's `labels`, but no template has a "
                 f"{{{label}:...}} slot; remove it from `labels` or add a template "
-                "that produces it"
+                "that produces it",
+                code="E501",
+                label=label,
             )
     for kind in KINDS:
         if not any(t.kind == kind for t in templates):
             raise PlanError(
                 f"no template of kind {kind!r}; every transaction kind needs one "
                 f"(add a template with `kind: {kind}`, or give its channels a weight "
-                "above 0 under `channels`)"
+                "above 0 under `channels`)",
+                code="E502",
+                kind=kind,
             )
 
 
@@ -205,7 +211,11 @@ def _no_template(split: str, ctx: Context) -> PlanError:
         f"no template in the {split} split can tell a {kind} transaction in "
         f"{ctx.txn.currency} ({ctx.txn.txn_id}); add a {kind} template without a "
         "`currencies` limit or {PURCHASE_ORDER:po} slot, or give this split a "
-        "larger share"
+        "larger share",
+        code="E505",
+        split=split,
+        kind=kind,
+        record=ctx.txn.txn_id,
     )
 
 
@@ -226,7 +236,9 @@ def template_pools(
             channels = ", ".join(sorted({t.channel for t in templates}))
             raise PlanError(
                 f"heldout.channel: no template has channel {heldout.channel!r}; "
-                f"channels are {channels}"
+                f"channels are {channels}",
+                code="E510",
+                key="heldout.channel",
             )
         pools["test_unseen_channel"] = taken
         rest = [t for t in rest if t.channel != heldout.channel]
@@ -236,7 +248,9 @@ def template_pools(
             languages = ", ".join(sorted({t.language for t in templates}))
             raise PlanError(
                 f"heldout.language: no template (outside a held-out channel) is in "
-                f"language {heldout.language!r}; template languages are {languages}"
+                f"language {heldout.language!r}; template languages are {languages}",
+                code="E510",
+                key="heldout.language",
             )
         pools["test_unseen_language"] = taken
         rest = [t for t in rest if t.language != heldout.language]
@@ -245,7 +259,8 @@ def template_pools(
             check_labels(rest, config)
         except PlanError as exc:
             raise PlanError(
-                f"with the held-out templates taken out, the rest fall short: {exc}"
+                f"with the held-out templates taken out, the rest fall short: {exc}",
+                code="E510",
             ) from None
     _check_min_templates(rest, config, "the corpus")
     if config.groups_templates:
@@ -258,7 +273,10 @@ def template_pools(
                 raise PlanError(
                     f"the {split} split has no template for {', '.join(kinds)}; add "
                     "templates of those kinds (without a `currencies` limit, a po "
-                    "slot or a third invoice)"
+                    "slot or a third invoice)",
+                    code="E503",
+                    split=split,
+                    kinds=kinds,
                 )
         for split in SPLIT_NAMES:
             pools[split] = plan.templates_of(split, rest)
@@ -285,7 +303,9 @@ def _check_min_templates(pool: list[Template], config: Config, where: str) -> No
             raise PlanError(
                 f"diversity.min_templates: {label} needs {need} templates in {where}, "
                 f"which has {have}; add templates with a {{{label}:...}} slot or "
-                "lower diversity.min_templates"
+                "lower diversity.min_templates",
+                code="E509",
+                label=label,
             )
 
 
@@ -356,7 +376,9 @@ def assign_transactions(
             whole = " of a whole customer" if config.groups_customers else ""
             raise PlanError(
                 f"heldout.{key}: no transaction{whole} can be told by the "
-                f"{value!r} templates; hold out another {key}"
+                f"{value!r} templates; hold out another {key}",
+                code="E510",
+                key=f"heldout.{key}",
             )
 
     free = [i for i in range(n) if splits[i] is None]
@@ -437,7 +459,10 @@ class _Chooser:
         if not weighted:
             raise PlanError(
                 f"every template that can tell a {kind} transaction in the {split} "
-                "split has channel weight 0; raise a weight under `channels`"
+                "split has channel weight 0; raise a weight under `channels`",
+                code="E505",
+                split=split,
+                kind=kind,
             )
         if cap is not None:
             weighted = [(t, w) for t, w in weighted if self.used[split][t.id] < cap]
@@ -448,7 +473,10 @@ class _Chooser:
                     f"at most {cap} narratives of the {split} split, and every "
                     f"template that can tell {ctx.txn.txn_id} ({kind}, "
                     f"{ctx.txn.currency}) has; raise the share or add templates of "
-                    f"kind {kind}"
+                    f"kind {kind}",
+                    code="E509",
+                    split=split,
+                    kind=kind,
                 )
         for label in urgent:
             providing = [(t, w) for t, w in weighted if self.vectors[t.id][label]]
@@ -601,7 +629,10 @@ def _check_reachable(
                     f"{split} split, but its {sizes[split]} narratives can carry at "
                     f"most {capacity[split][label]} (the rest have no entity for it "
                     "or no template with its slot); lower the minimum, raise "
-                    "`narratives`, or add templates with the slot"
+                    "`narratives`, or add templates with the slot",
+                    code="E508",
+                    label=label,
+                    split=split,
                 )
 
 
@@ -646,7 +677,8 @@ def check_targets(
         raise PlanError(
             "balance: train mentions miss their targets by more than "
             f"balance.tolerance ({config.balance.tolerance:.0%} of the target): "
-            + "; ".join(problems)
+            + "; ".join(problems),
+            code="E507",
         )
     for label, minimum in config.balance.min_count.items():
         for split in SPLIT_NAMES:
@@ -654,5 +686,8 @@ def check_targets(
                 raise PlanError(
                     f"balance.min_count.{label}: {when} {counts[split][label]} "
                     f"mentions in the {split} split against a minimum of {minimum}; "
-                    "the other targets pull against it: lower it or relax them"
+                    "the other targets pull against it: lower it or relax them",
+                    code="E508",
+                    label=label,
+                    split=split,
                 )

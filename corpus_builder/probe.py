@@ -167,6 +167,8 @@ def _check_rendering(template: Template, pieces: list[Piece], nlp: Language) -> 
             line=slot.line if slot else template.line,
             column=slot.column if slot else template.column,
             template_id=template.id,
+            slot=err.slot,
+            code="E211",
         ) from None
 
 
@@ -204,6 +206,8 @@ def check_prefixes(template: Template, parts: tuple[Literal | Slot, ...]) -> Non
                     line=part.line,
                     column=part.column,
                     template_id=template.id,
+                    slot=part.name,
+                    code="E212",
                 )
 
 

@@ -23,7 +23,7 @@ from .fields import FIELDS, NOISY_FIELDS, Context
 from .layout import double_spaces, truncate, wrap
 from .noise import confuser, ocr, typo
 from .templates import Literal, Slot, Template, resolve_choices
-from .validate import misaligned
+from .validate import is_edge_junk, misaligned
 
 
 @dataclass(frozen=True)
@@ -99,12 +99,26 @@ def clean_value(value: str) -> str:
     """A slot value as it may stand in a one-line narrative.
 
     NFC, every run of whitespace (line breaks, tabs, no-break spaces) folded to one
-    space, no leading or trailing whitespace, no leading combining mark.
+    space, no whitespace or invisible format character (zero-width space, soft
+    hyphen, byte-order mark, bidirectional marks) at either end, no leading
+    combining mark. Inside the value, format characters stay.
     """
     text = " ".join(unicodedata.normalize("NFC", value).split())
-    while text and unicodedata.category(text[0]).startswith("M"):
-        text = text[1:].lstrip()
-    return text
+    start, end = 0, len(text)
+    while start < end and (
+        is_edge_junk(text[start]) or unicodedata.category(text[start]).startswith("M")
+    ):
+        start += 1
+    while end > start and is_edge_junk(text[end - 1]):
+        end -= 1
+    if (start, end) == (0, len(text)):
+        return text
+    return clean_value(text[start:end])
+
+
+def was_normalised(value: str) -> bool:
+    """True if ``clean_value`` changes more than the Unicode normal form."""
+    return clean_value(value) != unicodedata.normalize("NFC", value)
 
 
 def apply_case(text: str, case: str) -> str:
@@ -195,18 +209,26 @@ def render(
     if settings.confuser_rate and rng.random() < settings.confuser_rate:
         pieces.append(Piece(" " + confuser(rng)))
     text, spans, dropped = _lay_out(pieces, template, record, settings)
+    warnings = []
     noisy = [piece for piece in pieces if piece.clean is not None]
     if noisy and settings.tokenizer and misaligned(settings.tokenizer(text), spans):
         pieces = [piece.clean or piece for piece in pieces]
         text, spans, dropped = _lay_out(pieces, template, record, settings)
+        warnings += ["W104"] * len(noisy)
     else:
         for piece in noisy:
             settings.noisy_owner.setdefault(piece.text.upper(), piece.kb_id)
+    warnings += ["W103"] * sum(
+        1 for p in pieces if p.label is not None and was_normalised(p.text)
+    )
+    warnings += ["W101"] * sum(1 for s in spans if "+cut" in s.form)
+    warnings += ["W102"] * len(dropped)
     return Example(
         id=record,
         text=text,
         spans=spans,
         truncated=tuple(dropped),
+        warnings=tuple(sorted(warnings)),
         template_id=template.id,
         channel=template.channel,
         language=template.language,

@@ -29,6 +29,7 @@ def sample_examples(
             f"expected one of {', '.join(LANGUAGES)}, got {language!r}",
             path="command line",
             key="--language",
+            code="E111",
         )
     if channel:
         # The channel is drawn far more often; the splits keep every kind.
@@ -39,6 +40,7 @@ def sample_examples(
                 f"{', '.join(sorted(known))}",
                 path="command line",
                 key="--channel",
+                code="E111",
             )
         weights = {**config.channel_weights}
         weights[channel] = max(weights.get(channel, 1.0), 1.0) * 50

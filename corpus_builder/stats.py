@@ -9,6 +9,7 @@ from typing import Any
 from spacy.tokens import Doc
 
 from .config import SPLIT_NAMES
+from .errors import WARNINGS
 from .example import Example
 
 
@@ -33,6 +34,7 @@ class Stats:
         self.truncated: Counter[str] = Counter()
         self.noisy: Counter[str] = Counter()
         self.similarity: dict[str, Counter[str]] = defaultdict(Counter)
+        self.warnings: Counter[str] = Counter()
         self._texts: dict[str, set[bytes]] = defaultdict(set)
 
     def write(self, example: Example, doc: Doc) -> None:
@@ -61,6 +63,7 @@ class Stats:
                 self.similarity[span.label][f"{low:.1f}-{low + 0.1:.1f}"] += 1
         for span in example.truncated:
             self.truncated[span.label] += 1
+        self.warnings.update(example.warnings)
         digest = hashlib.blake2b(example.text.encode(), digest_size=8).digest()
         self._texts[split].add(digest)
 
@@ -127,4 +130,5 @@ class Stats:
             "spans_dropped_by_truncation": {
                 label: self.truncated[label] for label in labels
             },
+            "warnings": {code: self.warnings[code] for code in WARNINGS},
         }

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import yaml
 
+from .config import encoding_problem, yaml_problem
 from .errors import TemplateError
 from .fields import FIELDS
 
@@ -124,6 +125,7 @@ def load_templates(folder: Path | None = None) -> list[Template]:
             path=str(root),
             line=0,
             column=0,
+            code="E201",
         )
     if root.is_file():
         files = [root]
@@ -137,6 +139,7 @@ def load_templates(folder: Path | None = None) -> list[Template]:
             path=str(root),
             line=0,
             column=0,
+            code="E201",
         )
     templates: list[Template] = []
     seen: dict[str, Template] = {}
@@ -151,6 +154,7 @@ def load_templates(folder: Path | None = None) -> list[Template]:
                     line=template.line,
                     column=template.column,
                     template_id=template.id,
+                    code="E210",
                 )
             seen[template.id] = template
             templates.append(template)
@@ -160,37 +164,60 @@ def load_templates(folder: Path | None = None) -> list[Template]:
 def read_template_file(path: Path) -> list[Template]:
     where = str(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         raise TemplateError(
-            f"not UTF-8 text (byte {exc.start}); save the file as UTF-8",
+            f"cannot read the template file ({exc.strerror}); check the path and "
+            "its permissions",
             path=where,
             line=0,
             column=0,
+            code="E213",
+        ) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TemplateError(
+            f"{encoding_problem(raw, exc)}; save the file as UTF-8",
+            path=where,
+            line=raw[: exc.start].count(b"\n") + 1,
+            column=0,
+            code="E202",
         ) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+    except (yaml.YAMLError, RecursionError) as exc:
+        line, column, problem = yaml_problem(exc, text)
         raise TemplateError(
-            f"not valid YAML ({getattr(exc, 'problem', None) or exc})",
+            f"not valid YAML ({problem})",
             path=where,
-            line=mark.line + 1 if mark else 0,
-            column=mark.column + 1 if mark else 0,
+            line=line,
+            column=column,
+            code="E203",
         ) from None
     if node is None:
-        raise TemplateError("the file is empty", path=where, line=1, column=1)
+        raise TemplateError(
+            "the file is empty; it needs channel, language and templates",
+            path=where,
+            line=1,
+            column=1,
+            code="E204",
+        )
     if not isinstance(node, yaml.MappingNode):
         raise _at(
             node,
             where,
             "the file must be a mapping with channel, language, case and templates",
+            code="E204",
         )
     head = _mapping(node, where, _FILE_KEYS, ("channel", "language", "templates"))
     channel = _scalar(head["channel"][1], where, "channel")
     if not _NAME.match(channel):
         raise _at(
-            head["channel"][1], where, "channel is lower-case letters, digits, '_'"
+            head["channel"][1],
+            where,
+            "channel is lower-case letters, digits, '_'",
+            code="E205",
         )
     language = _choice(head["language"][1], where, "language", LANGUAGES)
     case = "upper"
@@ -200,17 +227,18 @@ def read_template_file(path: Path) -> list[Template]:
     for key in ("wrap", "max_length"):
         if key in head:
             raw = _scalar(head[key][1], where, key)
-            if not raw.isdigit() or not 20 <= int(raw) <= 10_000:
+            if not re.fullmatch(r"[0-9]+", raw) or not 20 <= int(raw) <= 10_000:
                 raise _at(
                     head[key][1],
                     where,
                     f"{key} is a whole number of characters "
                     f"from 20 to 10000, got {raw!r}",
+                    code="E205",
                 )
             layout[key] = int(raw)
     items = head["templates"][1]
     if not isinstance(items, yaml.SequenceNode) or not items.value:
-        raise _at(items, where, "templates must be a non-empty list")
+        raise _at(items, where, "templates must be a non-empty list", code="E204")
     return [
         replace(_read_template(item, where, channel, language, case), **layout)
         for item in items.value
@@ -221,7 +249,12 @@ def _read_template(
     node: yaml.Node, where: str, channel: str, language: str, case: str
 ) -> Template:
     if not isinstance(node, yaml.MappingNode):
-        raise _at(node, where, "each template is a mapping with id, kind and text")
+        raise _at(
+            node,
+            where,
+            "each template is a mapping with id, kind and text",
+            code="E204",
+        )
     entry = _mapping(node, where, _TEMPLATE_KEYS, ("id", "kind", "text"))
     template_id = _scalar(entry["id"][1], where, "id")
     kind = _choice(entry["kind"][1], where, "kind", KINDS, template_id)
@@ -238,6 +271,7 @@ def _read_template(
                 where,
                 f"weight must be a number above 0, got {raw!r}",
                 template_id,
+                code="E205",
             )
     if "case" in entry:
         case = _choice(entry["case"][1], where, "case", CASES, template_id)
@@ -253,6 +287,7 @@ def _read_template(
                 where,
                 "currencies is a list of ISO codes like [IDR, USD]",
                 template_id,
+                code="E205",
             )
         currencies = tuple(c.value for c in cur.value)
         unknown = [c for c in currencies if c not in KNOWN_CURRENCIES]
@@ -263,15 +298,26 @@ def _read_template(
                 f"no transaction is in {unknown[0]}; currencies are "
                 + ", ".join(KNOWN_CURRENCIES),
                 template_id,
+                code="E205",
             )
     text_node = entry["text"][1]
     text = _scalar(text_node, where, "text", template_id)
     if text_node.start_mark.line != text_node.end_mark.line and "\n" not in text:
         raise _at(
-            text_node, where, "write the text on one line, in quotes", template_id
+            text_node,
+            where,
+            "write the text on one line, in quotes",
+            template_id,
+            code="E206",
         )
     if not text.strip():
-        raise _at(text_node, where, "the text is empty", template_id)
+        raise _at(
+            text_node,
+            where,
+            "the text is empty; write the narrative with its placeholders",
+            template_id,
+            code="E206",
+        )
     if "\n" in text or "\r" in text:
         raise _at(
             text_node,
@@ -279,9 +325,12 @@ def _read_template(
             "the text has a line break; narratives are one "
             "line (a channel's `wrap` breaks lines)",
             template_id,
+            code="E206",
         )
     if "\t" in text:
-        raise _at(text_node, where, "the text has a tab; use spaces", template_id)
+        raise _at(
+            text_node, where, "the text has a tab; use spaces", template_id, code="E206"
+        )
     line = text_node.start_mark.line + 1
     column = text_node.start_mark.column + 1
     if text_node.style in ("'", '"'):
@@ -356,13 +405,18 @@ def parse_placeholders(
     literal: list[str] = []
     i = 0
 
-    def fail(offset: int, message: str) -> TemplateError:
+    def fail(
+        offset: int, message: str, code: str = "E207", slot: str | None = None
+    ) -> TemplateError:
+        """A syntax error by default; ``code`` names a field, label or option one."""
         return TemplateError(
             message,
             path=path,
             line=line,
             column=column + offset,
             template_id=template_id,
+            slot=slot,
+            code=code,
         )
 
     while i < len(text):
@@ -420,7 +474,10 @@ def _parse_slot(inner: str, offset: int, fail, line: int, column: int) -> Slot:
     if field not in FIELDS:
         known = ", ".join(sorted(FIELDS))
         raise fail(
-            offset, f"unknown field {field!r} in {{{inner}}}; known fields: {known}"
+            offset,
+            f"unknown field {field!r} in {{{inner}}}; known fields: {known}",
+            "E208",
+            "{" + inner + "}",
         )
     spec = FIELDS[field]
     if sep and not _LABEL.match(label):
@@ -428,12 +485,16 @@ def _parse_slot(inner: str, offset: int, fail, line: int, column: int) -> Slot:
             offset,
             f"label {label!r} in {{{inner}}} must be upper-case "
             "letters, digits and '_'",
+            "E208",
+            "{" + inner + "}",
         )
     if sep and spec.label is None:
         raise fail(
             offset,
             f"field {field!r} is plain filler text and cannot carry "
             f"a label; write {{{field}}}",
+            "E208",
+            "{" + inner + "}",
         )
     if sep and label != spec.label:
         raise fail(
@@ -441,20 +502,27 @@ def _parse_slot(inner: str, offset: int, fail, line: int, column: int) -> Slot:
             f"field {field!r} makes {spec.label} spans, not {label}; write "
             f"{{{spec.label}:{field}}} (rename labels with the config's "
             "`rename`)",
+            "E208",
+            "{" + inner + "}",
         )
     if not sep and spec.label is not None:
         raise fail(
             offset,
             f"field {field!r} is an entity; say its label, e.g. "
             f"{{{spec.label}:{field}}}",
-        )
-    if option and option not in spec.options:
-        allowed = ", ".join(spec.options) or "none"
-        raise fail(
-            offset, f"unknown option {option!r} for field {field!r}; options: {allowed}"
+            "E208",
+            "{" + inner + "}",
         )
     if "|" in option:
         raise fail(offset, f"only one option per placeholder in {{{inner}}}")
+    if option and option not in spec.options:
+        allowed = ", ".join(spec.options) or "none"
+        raise fail(
+            offset,
+            f"unknown option {option!r} for field {field!r}; options: {allowed}",
+            "E208",
+            "{" + inner + "}",
+        )
     return Slot(
         field=field,
         label=label or None,
@@ -482,6 +550,8 @@ def _check_kind(template: Template) -> None:
                 line=slot.line,
                 column=slot.column,
                 template_id=template.id,
+                slot=slot.name,
+                code="E209",
             )
     if template.kind == "multi" and not any(
         s.field == "invoice2" for s in template.slots
@@ -493,6 +563,7 @@ def _check_kind(template: Template) -> None:
             line=template.line,
             column=template.column,
             template_id=template.id,
+            code="E209",
         )
 
 
@@ -503,20 +574,23 @@ def _mapping(
     out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode):
-            raise _at(key_node, where, "keys must be plain names")
+            raise _at(key_node, where, "keys must be plain names", code="E204")
         if key_node.value in out:
-            raise _at(key_node, where, f"key {key_node.value!r} appears twice")
+            raise _at(
+                key_node, where, f"key {key_node.value!r} appears twice", code="E204"
+            )
         if key_node.value not in allowed:
             raise _at(
                 key_node,
                 where,
                 f"unknown key {key_node.value!r}; allowed: "
                 + ", ".join(sorted(allowed)),
+                code="E204",
             )
         out[key_node.value] = (key_node, value_node)
     for key in required:
         if key not in out:
-            raise _at(node, where, f"missing key {key!r}")
+            raise _at(node, where, f"missing key {key!r}", code="E204")
     return out
 
 
@@ -524,7 +598,9 @@ def _scalar(
     node: yaml.Node, where: str, key: str, template_id: str | None = None
 ) -> str:
     if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
-        raise _at(node, where, f"{key} must be a single value", template_id)
+        raise _at(
+            node, where, f"{key} must be a single value", template_id, code="E205"
+        )
     return node.value
 
 
@@ -536,12 +612,18 @@ def _choice(node, where, key, allowed, template_id=None) -> str:
             where,
             f"{key} must be one of {', '.join(allowed)}, got {value!r}",
             template_id,
+            code="E205",
         )
     return value
 
 
 def _at(
-    node: yaml.Node, where: str, message: str, template_id: str | None = None
+    node: yaml.Node,
+    where: str,
+    message: str,
+    template_id: str | None = None,
+    *,
+    code: str,
 ) -> TemplateError:
     mark = node.start_mark
     return TemplateError(
@@ -550,4 +632,5 @@ def _at(
         line=mark.line + 1,
         column=mark.column + 1,
         template_id=template_id,
+        code=code,
     )

@@ -2,7 +2,8 @@
 
 1. Offsets count code points of the NFC text; end is exclusive.
 2. ``text[start:end]`` is exactly the surface rendered for the slot.
-3. No span is empty or starts or ends with whitespace.
+3. No span is empty or starts or ends with whitespace or an invisible format
+   character (Unicode category Cf: zero-width space, soft hyphen, RLM, ...).
 4. Spans do not overlap.
 5. Every span boundary is a token boundary of the export's tokenizer.
 
@@ -19,6 +20,13 @@ from spacy.tokens import Doc
 
 from .errors import SpanInvariantError
 from .example import Example, Span
+
+
+def is_edge_junk(ch: str) -> bool:
+    """True for a character no span may start or end with: whitespace or an
+    invisible format character (zero-width space, joiners, soft hyphen, byte-order
+    mark, bidirectional marks: Unicode category Cf)."""
+    return ch.isspace() or unicodedata.category(ch) == "Cf"
 
 
 def check_example(example: Example, doc: Doc | None = None) -> None:
@@ -55,12 +63,13 @@ def check_example(example: Example, doc: Doc | None = None) -> None:
                 f"text[{span.start}:{span.end}] is {piece!r}, the slot "
                 f"rendered {span.surface!r}",
             )
-        if piece[0].isspace() or piece[-1].isspace():
+        if is_edge_junk(piece[0]) or is_edge_junk(piece[-1]):
             raise _error(
                 example,
                 span,
                 "3 (no whitespace at a span edge)",
-                f"span {piece!r} starts or ends with whitespace",
+                f"span {piece!r} starts or ends with whitespace or an invisible "
+                "format character",
             )
         if not span.kb_id:
             raise _error(example, span, "kb_id", "the span names no graph entity")

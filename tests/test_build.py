@@ -14,7 +14,7 @@ from spacy.tokens import DocBin
 
 from corpus_builder.build import build_corpus
 from corpus_builder.config import DEFAULT_LABELS, load_config
-from corpus_builder.errors import OutputError
+from corpus_builder.errors import WARNINGS, OutputError
 from corpus_builder.example import Example, Span
 from corpus_builder.tokens import check_iob2, iob_to_offsets
 from corpus_builder.validate import check_example
@@ -186,6 +186,19 @@ def test_manifest_records_versions_tokenizer_and_offsets(built):
     assert len(forms["INVOICE"]) >= 6 and len(forms["CUSTOMER"]) >= 4
 
 
+def test_manifest_counts_each_coded_warning_as_the_exports_show_it(built):
+    manifest = json.loads((built.output / "manifest.json").read_text())
+    warnings = manifest["counts"]["warnings"]
+    assert list(warnings) == list(WARNINGS)
+    records = [r for split in doccano_records(built.output).values() for r in split]
+    cut = sum(1 for r in records for link in r["kb_links"] if "+cut" in link[3])
+    dropped = manifest["counts"]["spans_dropped_by_truncation"]
+    # Non-zero counts of both are checked in test_errors.py.
+    assert warnings["W101"] == cut
+    assert warnings["W102"] == sum(dropped.values())
+    assert warnings["W103"] == 0  # the graph's values need no normalising
+
+
 def test_same_config_and_seed_give_the_same_bytes(tmp_path):
     config = load_config(None, overrides={"narratives": 400, "seed": 11})
     build_corpus(config=config, output=tmp_path / "a")
@@ -248,11 +261,14 @@ def test_a_failed_build_leaves_the_old_export_and_no_staging(tmp_path, monkeypat
         original(self, example, doc)
 
     monkeypatch.setattr(doccano.DoccanoWriter, "write", failing)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError) as info:
         build_corpus(
             config=load_config(None, overrides={"narratives": 90, "seed": 5}),
             output=out,
             force=True,
         )
+    assert (info.value.code, info.value.exit_code) == ("E607", 7)
+    assert info.value.errno == 28
+    assert "No space left on device [ENOSPC]" in str(info.value)
     assert files_of(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from corpus_builder.cli import app
+from corpus_builder.cli import app, warning_summary
 
 from .conftest import cli_command, files_of, minilm_tokenizer, write
 
@@ -29,6 +29,8 @@ def test_build_writes_the_export_and_prints_the_table(tmp_path):
     assert manifest["seed"] == 4 and manifest["config"]["narratives"] == 120
     assert sum(manifest["counts"]["examples"].values()) == 120
     assert "CUSTOMER" in result.output and "narratives" in result.output
+    warnings = manifest["counts"]["warnings"]
+    assert warning_summary(warnings) in " ".join(result.output.split())
 
 
 @pytest.mark.parametrize(
@@ -210,5 +212,5 @@ def test_a_tokenizer_folder_without_tokenizer_files_is_a_coded_error(tmp_path):
         ["build", "--out", str(out), "--size", "50"]
         + ["--tokenizer", str(tmp_path / "tok")],
     )
-    assert result.exit_code == 9 and "[E800]" in result.output
+    assert result.exit_code == 9 and "[E900]" in result.output
     assert "Traceback" not in result.output and not out.exists()

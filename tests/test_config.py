@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from corpus_builder.config import DEFAULT_LABELS, load_config
@@ -29,41 +31,69 @@ def test_a_partial_file_overrides_only_its_keys(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "text, key, words",
+    "text, key, words, code",
     [
-        ("narative: 5\n", "narative", "unknown key"),
-        ("graph:\n  customer: 5\n", "graph.customer", "unknown key"),
-        ("narratives: 0\n", "narratives", "whole number >= 1"),
-        ("narratives: -3\n", "narratives", "whole number >= 1"),
-        ("seed: abc\n", "seed", "whole number >= 0"),
-        ("seed: 1.5\n", "seed", "whole number >= 0"),
-        ("graph:\n  invoices: many\n", "graph.invoices", "or 'auto'"),
+        ("narative: 5\n", "narative", "unknown key", "E106"),
+        ("graph:\n  customer: 5\n", "graph.customer", "unknown key", "E106"),
+        ("narratives: 0\n", "narratives", "whole number >= 1", "E107"),
+        ("narratives: -3\n", "narratives", "whole number >= 1", "E107"),
+        ("seed: abc\n", "seed", "whole number >= 0", "E107"),
+        ("seed: 1.5\n", "seed", "whole number >= 0", "E107"),
+        ("graph:\n  invoices: many\n", "graph.invoices", "or 'auto'", "E107"),
         (
             "graph:\n  locales: {fr_FR: 1}\n",
             "graph.locales.fr_FR",
             "unsupported locale",
+            "E109",
         ),
-        ("splits: {train: 0.8, validation: 0.1, test: 0.2}\n", "splits", "add up to 1"),
-        ("splits: {train: 0.9, test: 0.1}\n", "splits", "exactly the keys"),
-        ("transactions:\n  partial: 2\n", "transactions.partial", "from 0 to 1"),
-        ("labels: []\n", "labels", "non-empty list"),
-        ("labels: [CUSTOMER, CUSTOMER]\n", "labels", "listed twice"),
-        ("rename: {BANK: X}\n", "rename.BANK", "not in `labels`"),
-        ("spacy_lang: klingon\n", "spacy_lang", "not a language spaCy knows"),
-        ("graph:\n  start_date: yesterday\n", "graph.start_date", "YYYY-MM-DD"),
-        ("graph: 5\n", "graph", "expected a mapping"),
-        ("- a\n- b\n", "<root>", "mapping of keys"),
+        (
+            "splits: {train: 0.8, validation: 0.1, test: 0.2}\n",
+            "splits",
+            "add up to 1",
+            "E108",
+        ),
+        ("splits: {train: 0.9, test: 0.1}\n", "splits", "exactly the keys", "E107"),
+        (
+            "transactions:\n  partial: 2\n",
+            "transactions.partial",
+            "from 0 to 1",
+            "E107",
+        ),
+        ("labels: []\n", "labels", "non-empty list", "E107"),
+        ("labels: [CUSTOMER, CUSTOMER]\n", "labels", "listed twice", "E108"),
+        ("rename: {BANK: X}\n", "rename.BANK", "not in `labels`", "E108"),
+        ("spacy_lang: klingon\n", "spacy_lang", "not a language spaCy knows", "E110"),
+        ("graph:\n  start_date: yesterday\n", "graph.start_date", "YYYY-MM-DD", "E107"),
+        ("graph: 5\n", "graph", "expected a mapping", "E107"),
+        ("- a\n- b\n", "<root>", "mapping of keys", "E105"),
+        (
+            "graph:\n  locales: {xx_YY: 1}\n",
+            "graph.locales.xx_YY",
+            "Faker has no locale",
+            "E109",
+        ),
+        ("graph:\n  customers: 0\n", "graph.customers", "whole number >= 2", "E107"),
+        ("graph:\n  customers: 5.5\n", "graph.customers", "whole number >= 2", "E107"),
+        ("graph:\n  contracts: -1\n", "graph.contracts", ">= 1 or 'auto'", "E107"),
+        ("seed: -1\n", "seed", "whole number >= 0", "E107"),
+        ("seed: '12'\n", "seed", "got '12'", "E107"),
+        ("seed: true\n", "seed", "got True", "E107"),
+        ("seed: 1\nseed: 2\n", "seed", "appears twice", "E104"),
+        ("noise: {typo: 0.7, ocr: 0.6}\n", "noise", "more than 1", "E108"),
+        ("aliases: {nickname: 1}\n", "aliases.nickname", "unknown name", "E106"),
+        ("doccano_offsets: bytes\n", "doccano_offsets", "code_points or utf16", "E107"),
     ],
 )
-def test_bad_values_name_the_file_and_key(tmp_path, text, key, words):
+def test_bad_values_name_the_file_and_key(tmp_path, text, key, words, code):
     path = write(tmp_path / "bad.yaml", text)
     with pytest.raises(ConfigError) as info:
         load_config(path)
     error = info.value
+    assert (error.code, error.exit_code) == (code, 2)
     assert error.key == key
     assert error.path == str(path)
     assert words in str(error)
-    assert str(error).startswith(f"[E100] {path}: {key}: ")
+    assert str(error).startswith(f"[{code}] {path}: {key}: ")
 
 
 def test_malformed_yaml_names_line_and_column(tmp_path):
@@ -75,8 +105,42 @@ def test_malformed_yaml_names_line_and_column(tmp_path):
 
 
 def test_missing_file_is_a_config_error(tmp_path):
-    with pytest.raises(ConfigError, match="does not exist"):
+    with pytest.raises(ConfigError, match="does not exist") as info:
         load_config(tmp_path / "nope.yaml")
+    assert (info.value.code, info.value.key) == ("E101", "<file>")
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        ("narratives: 40 # Größe\n".encode("latin-1"), "(line 1: byte 19 is 0xf6)"),
+        ("narratives: 40\n".encode("utf-16"), "UTF-16 text"),
+        (b"narratives: 40\n\xff\xfe", "(line 2: byte 15 is 0xff)"),
+    ],
+)
+def test_a_file_in_another_encoding_is_refused_with_the_byte(tmp_path, data, words):
+    path = tmp_path / "c.yaml"
+    path.write_bytes(data)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert (info.value.code, info.value.key) == ("E102", "<file>")
+    assert words in str(info.value) and "save the file as UTF-8" in str(info.value)
+
+
+def test_a_cut_off_file_is_a_yaml_error_with_its_place(tmp_path):
+    path = write(tmp_path / "c.yaml", 'seed: 5\noutput: "exp')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.code == "E103"
+    assert "line 2, column 13: not valid YAML (found unexpected end" in str(info.value)
+
+
+def test_an_empty_file_or_only_comments_means_all_defaults(tmp_path):
+    for text in ("", "\n\n", "# nothing changed yet\r\n"):
+        path = write(tmp_path / "c.yaml", text)
+        config = load_config(path)
+        assert config.source == str(path)
+        assert replace(config, source="<defaults>") == load_config(None)
 
 
 def test_byte_order_mark_and_crlf_are_accepted(tmp_path):

@@ -229,7 +229,7 @@ def test_bad_prediction_files_are_reported_with_file_and_line(
     with pytest.raises(EvaluationError) as info:
         evaluate_ner(gold=gold, pred=pred)
     assert message in str(info.value)
-    assert str(info.value).startswith("[E900]")
+    assert str(info.value).startswith("[E1000]")
 
 
 def test_cli_prints_scores_and_writes_json(gold, tmp_path):
@@ -263,7 +263,7 @@ def test_cli_bad_gold_exits_10_without_traceback(tmp_path):
         text=True,
     )
     assert run.returncode == 10
-    assert "[E900]" in run.stderr and "nope.jsonl" in run.stderr
+    assert "[E1000]" in run.stderr and "nope.jsonl" in run.stderr
     assert "Traceback" not in run.stderr
     run = subprocess.run(
         cli_command("evaluate", "match", "--export", str(tmp_path)),

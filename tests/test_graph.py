@@ -182,8 +182,32 @@ def test_check_graph_names_the_record_that_breaks_a_rule(graph, breakage, words)
 
 def test_too_few_invoices_is_a_clear_error():
     config = load_config(None, overrides={"narratives": 1000, "graph.invoices": 50})
-    with pytest.raises(GraphError, match="raise graph.invoices to"):
+    with pytest.raises(GraphError, match="raise graph.invoices to") as info:
         plan_size(config)
+    assert (info.value.code, info.value.exit_code) == ("E301", 4)
+
+
+def test_more_unique_company_names_than_the_pool_holds_is_e302(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "narratives: 10\ngraph:\n  customers: 20000\n  contracts: 20000\n"
+        "  locales: {id_ID: 1}\n"
+    )
+    config = load_config(path)
+    with pytest.raises(GraphError) as info:
+        build_graph(config, derive_rng(1, "graph"))
+    error = info.value
+    assert (error.code, error.exit_code) == ("E302", 4)
+    assert (error.provider, error.locale, error.requested) == (
+        "company_name",
+        "id_ID",
+        20000,
+    )
+    assert 5000 < error.made < 20000
+    message = str(error)
+    assert "company-name pool of locale id_ID" in message
+    assert "Faker's last_name provider" in message
+    assert "lower graph.customers or add another locale" in message
 
 
 def test_same_seed_same_graph_other_seed_other_graph():

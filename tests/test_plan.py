@@ -37,5 +37,7 @@ def test_each_template_has_one_split_and_every_split_every_kind(seed):
 
 def test_a_label_no_template_produces_fails_before_generating(tmp_path):
     config = load_config(write(tmp_path / "c.yaml", "labels: [CUSTOMER, IBAN_CODE]\n"))
-    with pytest.raises(PlanError, match="label IBAN_CODE is in the config"):
+    with pytest.raises(PlanError, match="label IBAN_CODE is in the config") as info:
         check_labels(load_templates(), config)
+    assert (info.value.code, info.value.exit_code) == ("E501", 6)
+    assert info.value.label == "IBAN_CODE"

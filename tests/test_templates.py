@@ -39,26 +39,31 @@ def test_placeholders_split_into_literals_and_slots():
 
 
 @pytest.mark.parametrize(
-    "text, column, words",
+    "text, column, words, code",
     [
-        ("PMT {CUSTOMER:client}", 16, "unknown field 'client'"),
-        ("PMT {CUSTOMER:customer", 16, "not closed"),
-        ("PMT {CUSTOMER:{customer}}", 26, "do not nest"),
-        ("PMT } X", 16, "no '{' before it"),
-        ("PMT {} X", 16, "empty placeholder"),
-        ("PMT {customer}", 16, "say its label"),
-        ("PMT {REF:ref}", 16, "cannot carry a label"),
-        ("PMT {customer:customer}", 16, "upper-case"),
-        ("PMT {DATE:date|sometime}", 16, "unknown option 'sometime'"),
+        ("PMT {CUSTOMER:client}", 16, "unknown field 'client'", "E208"),
+        ("PMT {CUSTOMER:customer", 16, "not closed", "E207"),
+        ("PMT {CUSTOMER:{customer}}", 26, "do not nest", "E207"),
+        ("PMT {~A|{B}|C}", 20, "do not nest", "E207"),
+        ("PMT } X", 16, "no '{' before it", "E207"),
+        ("PMT {} X", 16, "empty placeholder", "E207"),
+        ("PMT { customer } X", 16, "has spaces", "E207"),
+        ("PMT {~ONLY} X", 16, "two or more alternatives", "E207"),
+        ("PMT {DATE:date|iso|yymmdd}", 16, "only one option", "E207"),
+        ("PMT {customer}", 16, "say its label", "E208"),
+        ("PMT {REF:ref}", 16, "cannot carry a label", "E208"),
+        ("PMT {customer:customer}", 16, "upper-case", "E208"),
+        ("PMT {DATE:date|sometime}", 16, "unknown option 'sometime'", "E208"),
         (
             "PMT {CUSTOMER:invoice}",
             16,
             "field 'invoice' makes INVOICE spans, not CUSTOMER",
+            "E208",
         ),
     ],
 )
 def test_broken_placeholders_fail_with_file_line_and_column(
-    tmp_path, text, column, words
+    tmp_path, text, column, words, code
 ):
     path = write(tmp_path / "t.yaml", one(text))
     with pytest.raises(TemplateError) as info:
@@ -67,7 +72,8 @@ def test_broken_placeholders_fail_with_file_line_and_column(
     assert (error.path, error.line, error.column) == (str(path), 7, column)
     assert error.template_id == "t-1"
     assert words in str(error)
-    assert str(error).startswith(f"[E200] {path}:7:{column} (template t-1): ")
+    assert (error.code, error.exit_code) == (code, 3)
+    assert str(error).startswith(f"[{code}] {path}:7:{column} (template t-1): ")
 
 
 @pytest.mark.parametrize(
@@ -119,10 +125,49 @@ def test_broken_files_fail_with_their_line(tmp_path, body, line, words):
     assert words in str(info.value)
 
 
-def test_empty_file_fails(tmp_path):
-    path = write(tmp_path / "t.yaml", "")
-    with pytest.raises(TemplateError, match="the file is empty"):
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\r\n", "\ufeff"])
+def test_empty_file_fails(tmp_path, text):
+    path = write(tmp_path / "t.yaml", text)
+    with pytest.raises(TemplateError, match="the file is empty") as info:
         read_template_file(path)
+    assert (info.value.code, info.value.line, info.value.column) == ("E204", 1, 1)
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (one("ÜBERWEISUNG {CUSTOMER:customer}").encode("latin-1"), "line 7: byte"),
+        (one("PMT {CUSTOMER:customer}").encode("utf-16"), "UTF-16 text"),
+    ],
+)
+def test_a_template_file_in_another_encoding_is_e202(tmp_path, data, words):
+    path = tmp_path / "t.yaml"
+    path.write_bytes(data)
+    with pytest.raises(TemplateError) as info:
+        read_template_file(path)
+    assert (info.value.code, info.value.exit_code) == ("E202", 3)
+    assert words in str(info.value) and "save the file as UTF-8" in str(info.value)
+
+
+def test_a_byte_order_mark_and_crlf_line_ends_load_like_plain_utf8(tmp_path):
+    text = one("ÜBERWEISUNG {CUSTOMER:customer} {INVOICE:invoice}")
+    plain = read_template_file(write(tmp_path / "a.yaml", text))
+    path = tmp_path / "b.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    crlf = read_template_file(path)
+    assert [(t.text, t.line, t.column, t.parts) for t in crlf] == [
+        (t.text, t.line, t.column, t.parts) for t in plain
+    ]
+    assert crlf[0].text == "ÜBERWEISUNG {CUSTOMER:customer} {INVOICE:invoice}"
+
+
+def test_a_file_cut_off_mid_template_names_its_line(tmp_path):
+    text = one("PMT {CUSTOMER:customer}")
+    path = write(tmp_path / "t.yaml", text[: text.index("text:") + 12])
+    with pytest.raises(TemplateError) as info:
+        read_template_file(path)
+    assert (info.value.code, info.value.line) == ("E203", 7)
+    assert "not valid YAML (found unexpected end of stream)" in str(info.value)
 
 
 def test_duplicate_ids_across_files_name_both_places(tmp_path):
@@ -306,3 +351,16 @@ def test_every_entity_slot_gets_the_prefix_check(tmp_path, nlp_id):
     write(tmp_path / "t.yaml", one("TRF PT {CUSTOMER:customer|acronym}"))
     with pytest.raises(TemplateError, match="every form of"):
         check_alignment(load_templates(tmp_path), nlp_id)
+
+
+def test_an_unreadable_template_file_is_e213(tmp_path):
+    folder = tmp_path / "x.yaml"
+    folder.mkdir()
+    with pytest.raises(TemplateError) as info:
+        read_template_file(folder)
+    error = info.value
+    assert (error.code, error.exit_code, error.line) == ("E213", 3, 0)
+    assert str(error) == (
+        f"[E213] {folder}: cannot read the template file (Is a directory); check "
+        "the path and its permissions"
+    )

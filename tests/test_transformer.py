@@ -215,7 +215,7 @@ def test_a_folder_without_a_fast_tokenizer_is_refused(tmp_path):
     with pytest.raises(TokenizerError) as info:
         load_tokenizer(tmp_path / "slow")
     message = str(info.value)
-    assert message.startswith("[E800] ") and "cannot give word ids" in message
+    assert message.startswith("[E900] ") and "cannot give word ids" in message
     assert "sentencepiece.bpe.model" in message and info.value.exit_code == 9
 
     write(tmp_path / "bad" / "tokenizer.json", "{not json")

@@ -15,6 +15,9 @@ One JSON object per line, UTF-8, keys in this order:
   the surface-form transformation (``+typo`` or ``+ocr`` when noise was added) and
   the similarity of the surface to the graph's spelling (rapidfuzz ratio, 0 to 1;
   null for amounts, currencies, dates and accounts), also metadata.
+
+Characters are written as UTF-8, except U+2028, U+2029 and U+0085, which are
+written as JSON escapes so that every record is one line for any reader.
 """
 
 from __future__ import annotations
@@ -30,7 +33,17 @@ from spacy.tokens import Doc
 from ..example import Example
 from . import SPLITS, split_file
 
-_dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+_json = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+# Line breaks JSON leaves raw: a reader that splits on every Unicode line break
+# (str.splitlines) would cut the record in two. JSON's escapes read back the same.
+_LINE_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+
+
+def _dumps(record: dict[str, Any]) -> str:
+    line = _json(record)
+    for raw, escaped in _LINE_BREAKS.items():
+        line = line.replace(raw, escaped)
+    return line
 
 
 def utf16_offset(text: str, offset: int) -> int:
