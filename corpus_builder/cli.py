@@ -190,8 +190,8 @@ def _print_transformer_summary(pieces: dict) -> None:
     if unseen:
         err.print(
             f"[bold yellow]warning W106[/] transformer/: {unseen} spans got no "
-            "piece from the tokenizer (their characters are deleted by its normalizer) and "
-            "have no label there; the manifest counts them per label",
+            "piece from the tokenizer (their characters are deleted by its "
+            "normalizer) and have no label there; the manifest counts them per label",
             highlight=False,
             soft_wrap=True,
         )
