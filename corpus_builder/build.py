@@ -191,6 +191,9 @@ def build_corpus(
         for writer in writers:
             writer.close()
         write_graph_tables(graph, staging / "graph")
+        if transformer:
+            stats.warnings["W105"] += sum(transformer.truncated.values())
+            stats.warnings["W106"] += sum(transformer.spans_without_pieces.values())
         extra = {"transformer": transformer.to_manifest()} if transformer else {}
         write_card(staging, config=config, stats=stats, tag_names=tag_names, **extra)
         manifest = make_manifest(config, graph, stats, tag_names, staging, extra)

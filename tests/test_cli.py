@@ -197,10 +197,13 @@ def test_build_with_a_tokenizer_warns_about_truncated_narratives(tmp_path):
         + ["--tokenizer", str(minilm_tokenizer())],
     )
     assert result.exit_code == 0, result.output
-    pieces = json.loads((out / "manifest.json").read_text())["transformer"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    pieces = manifest["transformer"]
     truncated = sum(pieces["truncated_narratives"].values())
     assert truncated > 0 and pieces["max_length"] == 24
     assert f"{truncated} narratives longer than max_length 24" in result.output
+    assert manifest["counts"]["warnings"]["W105"] == truncated
+    assert f"W105 x{truncated}" in " ".join(result.output.split())
     assert (out / "transformer" / "dataset_dict.json").is_file()
 
 

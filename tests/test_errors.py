@@ -283,7 +283,14 @@ def test_cut_and_dropped_spans_are_coded_warnings_in_the_counts():
     stats = Stats()
     stats.write(replace(example, split="train"), None)
     counts = stats.to_manifest(("CUSTOMER", "INVOICE", "CONTRACT"))
-    assert counts["warnings"] == {"W101": 1, "W102": 1, "W103": 0, "W104": 0}
+    assert counts["warnings"] == {
+        "W101": 1,
+        "W102": 1,
+        "W103": 0,
+        "W104": 0,
+        "W105": 0,
+        "W106": 0,
+    }
     assert counts["spans_dropped_by_truncation"]["CONTRACT"] == 1
 
 

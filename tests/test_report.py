@@ -194,4 +194,4 @@ def test_report_command_prints_where_and_exits_with_codes(corpus, tmp_path):
     assert result.exit_code == 11 and "[E1100]" in result.output
     assert "Traceback" not in result.output
     result = runner.invoke(app, ["report", "--corpus", str(corpus), "--out", str(out)])
-    assert result.exit_code == 7 and "[E600]" in result.output
+    assert result.exit_code == 7 and "[E602]" in result.output
