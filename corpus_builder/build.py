@@ -16,9 +16,13 @@ import spacy
 from . import __version__
 from .config import SPLIT_NAMES, Config, config_to_dict
 from .errors import PlanError
+from .exporters.conll import ConllWriter
 from .exporters.doccano import DoccanoWriter
+from .exporters.doccano_relations import DoccanoRelationWriter
 from .exporters.graph_tables import TransactionWriter, write_graph_tables
 from .exporters.hf import HfWriter
+from .exporters.labelstudio import LabelStudioWriter
+from .exporters.prodigy import ProdigyWriter
 from .exporters.spacy_docbin import SpacyWriter
 from .fields import Context, build_surface_index
 from .graph import Graph, build_graph, check_graph
@@ -31,6 +35,7 @@ from .plan import (
     weighted_templates,
 )
 from .probe import check_alignment
+from .relations import RELATION_TYPES, RelationFinder
 from .render import RenderSettings, render
 from .stats import Stats
 from .templates import Template, load_templates
@@ -134,10 +139,17 @@ def build_corpus(
     try:
         tag_names = iob_names(config.export_labels)
         stats = Stats()
+        finder = RelationFinder(graph)
         writers = [
             DoccanoWriter(staging / "doccano", utf16=config.doccano_utf16),
+            DoccanoRelationWriter(
+                staging / "doccano" / "relations", finder, utf16=config.doccano_utf16
+            ),
             SpacyWriter(staging / "spacy"),
             HfWriter(staging / "hf", tag_names),
+            ConllWriter(staging / "conll"),
+            LabelStudioWriter(staging / "labelstudio", config.export_labels, finder),
+            ProdigyWriter(staging / "prodigy"),
             TransactionWriter(staging / "graph", graph),
             stats,
         ]
@@ -203,9 +215,19 @@ def make_manifest(
         "doccano_offset_unit": "utf-16 code units"
         if config.doccano_utf16
         else OFFSET_UNIT,
+        "offset_units": {
+            "doccano": "utf-16 code units" if config.doccano_utf16 else OFFSET_UNIT,
+            "labelstudio": "utf-16 code units, end exclusive",
+            "prodigy": OFFSET_UNIT,
+            "conll": "none (tokens and IOB2 tags)",
+        },
+        "relation_types": list(RELATION_TYPES),
         "splits": {
             "doccano": ["train", "dev", "test"],
             "spacy": ["train", "dev", "test"],
+            "conll": ["train", "dev", "test"],
+            "labelstudio": ["train", "dev", "test"],
+            "prodigy": ["train", "dev", "test"],
             "hf": list(SPLIT_NAMES),
             "grouping": "template",
         },
