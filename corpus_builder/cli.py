@@ -245,6 +245,72 @@ def check_templates(
     err.print(f"{len(templates)} templates ok ({checked} probe renderings)")
 
 
+import_app = typer.Typer(
+    no_args_is_help=True, help="Bring reviewed annotations back as training data."
+)
+app.add_typer(import_app, name="import")
+
+
+def _fail_with_problems(error: CorpusBuilderError) -> None:
+    for line in getattr(error, "problems", []):
+        err.print(line, highlight=False, markup=False, soft_wrap=True)
+    _fail(error)
+
+
+@import_app.command("doccano")
+def import_doccano_command(
+    files: list[Path] = typer.Argument(..., help="Doccano JSONL export file(s)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder."),
+    config: Optional[Path] = typer.Option(
+        None, "--config", "-c", help="YAML config: labels and tokenizer language."
+    ),
+    offsets: str = typer.Option(
+        "code_points",
+        "--offsets",
+        help="Offset unit of the file: code_points or utf16.",
+    ),
+    drop_bad_spans: bool = typer.Option(
+        False,
+        "--drop-bad-spans",
+        help="Write the rest when spans are broken, listing each dropped span.",
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Replace an earlier import or export in --out."
+    ),
+) -> None:
+    """Read a reviewed Doccano export and write spaCy DocBins and a HF dataset."""
+    from .errors import ConfigError
+    from .importer import import_doccano
+
+    try:
+        if offsets not in ("code_points", "utf16"):
+            raise ConfigError(
+                f"expected code_points or utf16, got {offsets!r}",
+                path="command line",
+                key="--offsets",
+            )
+        cfg = load_config(config)
+        result = import_doccano(
+            files=files,
+            output=out,
+            config=cfg,
+            unit=offsets,
+            drop_bad_spans=drop_bad_spans,
+            force=force,
+        )
+    except CorpusBuilderError as error:
+        _fail_with_problems(error)
+    for line in result.dropped:
+        err.print(f"dropped: {line}", highlight=False, markup=False, soft_wrap=True)
+    c = result.counts
+    err.print(
+        f"imported {sum(c.values())} records ({c['train']} train, {c['validation']} "
+        f"validation, {c['test']} test) with {result.spans} spans into "
+        f"{result.output}; {len(result.dropped)} spans dropped",
+        highlight=False,
+    )
+
+
 def main() -> None:
     """The console script: SIGTERM and Ctrl-C anywhere end with exit code 130."""
     signal.signal(signal.SIGTERM, _on_term)

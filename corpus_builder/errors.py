@@ -130,3 +130,36 @@ class BaselineError(CorpusBuilderError):
 
     def __init__(self, message: str, *, step: str) -> None:
         super().__init__(f"spacy {step}: {message}", step=step)
+
+
+class InputFileError(CorpusBuilderError):
+    """A file to import or validate cannot be read as its format."""
+
+    code = "E900"
+    exit_code = 10
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str,
+        line: int | None = None,
+        key: str | None = None,
+    ) -> None:
+        where = f"{path}:{line}" if line else path
+        if key:
+            where += f": {key}"
+        super().__init__(f"{where}: {message}", path=path, line=line, key=key)
+
+
+class InvalidSpansError(CorpusBuilderError):
+    """Records of a file to import or validate break span invariants.
+
+    ``problems`` holds one line per broken span, naming file, line and record.
+    """
+
+    code = "E910"
+    exit_code = 11
+
+    def __init__(self, message: str, *, path: str, problems: list[str]) -> None:
+        super().__init__(f"{path}: {message}", path=path, problems=problems)
