@@ -311,6 +311,60 @@ def import_doccano_command(
     )
 
 
+@app.command()
+def validate(
+    path: Path = typer.Argument(..., help="An export file or folder."),
+    lang: Optional[str] = typer.Option(
+        None, "--lang", help="spaCy language of the tokenizer (default: manifest, id)."
+    ),
+    labels: Optional[str] = typer.Option(
+        None, "--labels", help="Comma-separated labels (default: the manifest's)."
+    ),
+    offsets: Optional[str] = typer.Option(
+        None, "--offsets", help="Doccano offset unit: code_points or utf16."
+    ),
+) -> None:
+    """Check Doccano, spaCy and Hugging Face exports against the span invariants."""
+    from .errors import ConfigError, InvalidSpansError
+    from .export_check import validate_export
+
+    try:
+        if offsets not in (None, "code_points", "utf16"):
+            raise ConfigError(
+                f"expected code_points or utf16, got {offsets!r}",
+                path="command line",
+                key="--offsets",
+            )
+        wanted = tuple(x.strip() for x in labels.split(",")) if labels else None
+        report = validate_export(path, lang=lang, labels=wanted, unit=offsets)
+    except CorpusBuilderError as error:
+        _fail(error)
+    out = Console(highlight=False, soft_wrap=True)
+    for line in report.problems:
+        out.print(line, markup=False)
+    if report.skipped:
+        folders = sorted(
+            {str(Path(line.split(": ")[0]).parent) for line in report.skipped}
+        )
+        err.print(
+            f"not checked: {len(report.skipped)} files of other formats in "
+            f"{', '.join(folders)}",
+            markup=False,
+            highlight=False,
+        )
+    for name, kind, count in report.checked:
+        err.print(f"checked {name} ({kind}, {count} records)", highlight=False)
+    if report.problems:
+        _fail(
+            InvalidSpansError(
+                f"{len(report.problems)} problem(s); each is listed above",
+                path=str(path),
+                problems=report.problems,
+            )
+        )
+    err.print("[bold green]clean[/]: no problems found")
+
+
 def main() -> None:
     """The console script: SIGTERM and Ctrl-C anywhere end with exit code 130."""
     signal.signal(signal.SIGTERM, _on_term)

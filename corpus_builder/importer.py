@@ -67,7 +67,7 @@ def describe(record: Record, index: int | None, rule: str, message: str) -> str:
 
 
 def record_to_example(
-    record: Record, nlp, labels: tuple[str, ...]
+    record: Record, nlp, labels: tuple[str, ...] | None
 ) -> tuple[Example, list[str], list[str]]:
     """The record as an Example of its good spans, with the problems of the bad
     spans and of the record itself (which no dropping can mend)."""
