@@ -122,6 +122,13 @@ def parse_record(obj: Any, *, path: str, line: int, unit: str) -> Record:
         raise fail(
             "missing or not a non-empty string; every line needs its text", "text"
         )
+    lone = next((ch for ch in text if 0xD800 <= ord(ch) <= 0xDFFF), None)
+    if lone is not None:
+        raise fail(
+            f"holds a lone surrogate U+{ord(lone):04X}, which is not a character; "
+            "fix the text",
+            "text",
+        )
     if "label" in obj and "entities" in obj:
         raise fail(
             "the line has both 'label' and 'entities'; keep one of them", "label"
@@ -141,7 +148,7 @@ def parse_record(obj: Any, *, path: str, line: int, unit: str) -> Record:
     spans = [_span(item, text, unit) for item in items]
 
     split = obj.get("split", "train")
-    if split not in SPLIT_ALIASES:
+    if not isinstance(split, str) or split not in SPLIT_ALIASES:
         raise fail(
             f"unknown split {split!r}; use train, dev (or validation) or test", "split"
         )
