@@ -14,10 +14,9 @@ from corpus_builder.exporters.doccano_relations import (
     read_doccano_relations,
 )
 from corpus_builder.exporters.labelstudio import (
-    LabelStudioWriter,
     read_labelstudio,
 )
-from corpus_builder.exporters.prodigy import ProdigyWriter, read_prodigy
+from corpus_builder.exporters.prodigy import read_prodigy
 from corpus_builder.graph import (
     Contract,
     Graph,
@@ -205,34 +204,6 @@ def test_doccano_relation_line_has_doccano_keys(tmp_path, nlp_id):
     assert [r["id"] for r in line["relations"]] == list(range(11))
 
 
-K06 = Example(
-    "k06",
-    "💳 PMT ALPHABRIDGE SOLUTIONS MFG-INV-000157",
-    (Span(6, 27, "CUSTOMER", "CUS-1"), Span(28, 42, "INVOICE", "INV-1")),
-    split="train",
-)
-
-
-def test_k06_label_studio_counts_utf16_units_and_reads_back(tmp_path, nlp_id):
-    writer = LabelStudioWriter(tmp_path, ("CUSTOMER", "INVOICE"))
-    writer.write(K06, example_to_doc(nlp_id, K06))
-    writer.close()
-    tasks = json.loads((tmp_path / "train.json").read_text("utf-8"))
-    result = tasks[0]["predictions"][0]["result"]
-    assert [(r["value"]["start"], r["value"]["end"]) for r in result] == [
-        (7, 28),
-        (29, 43),
-    ]
-    assert [r["value"]["text"] for r in result] == [
-        "ALPHABRIDGE SOLUTIONS",
-        "MFG-INV-000157",
-    ]
-    assert read_labelstudio(tmp_path / "train.json") == [
-        (K06.text, [(6, 27, "CUSTOMER"), (28, 42, "INVOICE")])
-    ]
-    assert json.loads((tmp_path / "dev.json").read_text()) == []
-
-
 def test_label_studio_results_match_the_labelling_config(built):
     folder = built.output / "labelstudio"
     view = ET.parse(folder / "config.xml").getroot()
@@ -261,37 +232,6 @@ def test_label_studio_results_match_the_labelling_config(built):
     assert kinds == {"labels", "relation"}
 
 
-K09 = Example(
-    "k09",
-    "PMT ALPHABRIDGE SOLUTIONS BETAWORKS",
-    (Span(4, 25, "CUSTOMER", "CUS-1"), Span(26, 35, "CUSTOMER", "CUS-2")),
-    split="train",
-)
-
-
-def test_k09_conll_tags_and_docstart(tmp_path, nlp_id):
-    writer = ConllWriter(tmp_path)
-    writer.write(K09, example_to_doc(nlp_id, K09))
-    writer.write(K06, example_to_doc(nlp_id, K06))
-    writer.close()
-    assert (tmp_path / "train.conll").read_text("utf-8").split("\n")[:8] == [
-        "-DOCSTART- -X- -X- O",
-        "",
-        "PMT _ _ O",
-        "ALPHABRIDGE _ _ B-CUSTOMER",
-        "SOLUTIONS _ _ I-CUSTOMER",
-        "BETAWORKS _ _ B-CUSTOMER",
-        "",
-        "-DOCSTART- -X- -X- O",
-    ]
-    (tokens, tags), _ = read_conll(tmp_path / "train.conll")
-    assert conll_to_offsets(K09.text, tokens, tags) == [
-        (4, 25, "CUSTOMER"),
-        (26, 35, "CUSTOMER"),
-    ]
-    assert (tmp_path / "dev.conll").read_text() == ""
-
-
 def test_conll_leaves_out_a_line_break_inside_an_entity(tmp_path, nlp_id):
     text = "PMT ALPHA\nBRIDGE REF 7"
     wrapped = Example("w", text, (Span(4, 16, "CUSTOMER", "CUS-1"),), split="test")
@@ -302,25 +242,3 @@ def test_conll_leaves_out_a_line_break_inside_an_entity(tmp_path, nlp_id):
     assert tokens == ["PMT", "ALPHA", "BRIDGE", "REF", "7"]
     assert tags == ["O", "B-CUSTOMER", "I-CUSTOMER", "O", "O"]
     assert conll_to_offsets(text, tokens, tags) == [(4, 16, "CUSTOMER")]
-
-
-def test_k09_prodigy_token_end_is_inclusive(tmp_path, nlp_id):
-    writer = ProdigyWriter(tmp_path)
-    writer.write(K09, example_to_doc(nlp_id, K09))
-    writer.close()
-    task = json.loads((tmp_path / "train.jsonl").read_text("utf-8"))
-    assert task["spans"] == [
-        {"start": 4, "end": 25, "token_start": 1, "token_end": 2, "label": "CUSTOMER"},
-        {"start": 26, "end": 35, "token_start": 3, "token_end": 3, "label": "CUSTOMER"},
-    ]
-    assert task["tokens"][1] == {
-        "text": "ALPHABRIDGE",
-        "start": 4,
-        "end": 15,
-        "id": 1,
-        "ws": True,
-    }
-    assert task["answer"] == "accept" and task["meta"]["example_id"] == "k09"
-    assert read_prodigy(tmp_path / "train.jsonl") == [
-        (K09.text, [(4, 25, "CUSTOMER"), (26, 35, "CUSTOMER")])
-    ]
