@@ -281,3 +281,19 @@ def test_cli_lists_each_problem_and_exits_with_the_code(tmp_path):
     assert "Traceback" not in run.stderr
     assert f"{source}:1: record ex-9: span 0 [4, 7) CUSTOMER: rule 5" in run.stderr
     assert "[E910]" in run.stderr and "--drop-bad-spans" in run.stderr
+
+
+def test_force_replaces_an_earlier_import_which_validates_clean(tmp_path, config):
+    from corpus_builder.errors import OutputError
+    from corpus_builder.export_check import validate_export
+
+    source = write_lines(tmp_path / "admin.jsonl", reviewed_lines())
+    out = tmp_path / "out"
+    import_doccano(files=[source], output=out, config=config)
+    with pytest.raises(OutputError):
+        import_doccano(files=[source], output=out, config=config)
+    result = import_doccano(files=[source], output=out, config=config, force=True)
+    assert result.spans == 6
+    report = validate_export(out)
+    assert report.problems == []
+    assert sorted(kind for _, kind, _ in report.checked) == ["hf"] + ["spacy"] * 3
