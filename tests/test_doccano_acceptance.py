@@ -2,10 +2,10 @@
 
 The ``doccano`` package (1.8.4, with Django and its own pins) lives in a virtual
 environment of its own, made once with pip in ``$CORPUS_BUILDER_DOCCANO_VENV`` or
-the pytest cache. ``doccano_import_driver.py`` runs Doccano's import steps there on
-our files; this test compares what Doccano stored with what the files say, span by
-span and relation by relation. It is skipped only when pip cannot reach the package
-registry.
+the pytest cache (``.pytest_cache/d/doccano-1.8.4``). ``doccano_import_driver.py``
+runs Doccano's import steps there on our files; this test compares what Doccano
+stored with what the files say, span by span and relation by relation. It is
+skipped only when pip cannot reach the package registry.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,7 +35,13 @@ def _run(command: list[str], timeout: int = 900) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def doccano_python(request, tmp_path_factory) -> Path:
     folder = os.environ.get("CORPUS_BUILDER_DOCCANO_VENV")
-    venv = Path(folder) if folder else request.config.cache.mkdir("doccano-1.8.4")
+    cache = getattr(request.config, "cache", None)
+    if folder:
+        venv = Path(folder)
+    elif cache is not None:
+        venv = cache.mkdir("doccano-1.8.4")
+    else:  # pytest runs without its cache plugin
+        venv = Path(tempfile.gettempdir()) / "corpus-builder-doccano-1.8.4"
     python = venv / "bin" / "python"
     done = venv / ".corpus-builder-installed"
     if done.exists() and python.exists():
