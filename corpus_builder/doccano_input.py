@@ -23,9 +23,13 @@ from typing import Any, Iterator
 
 from .errors import InputFileError
 
-SPLIT_ALIASES = {"train": "train", "dev": "validation", "validation": "validation"}
-SPLIT_ALIASES["test"] = "test"
-UNITS = ("code_points", "utf16")
+# Split names Doccano metadata may carry, to the dataset's split names.
+SPLIT_ALIASES = {
+    "train": "train",
+    "dev": "validation",
+    "validation": "validation",
+    "test": "test",
+}
 
 
 @dataclass
