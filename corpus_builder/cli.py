@@ -324,7 +324,8 @@ def validate(
         None, "--offsets", help="Doccano offset unit: code_points or utf16."
     ),
 ) -> None:
-    """Check Doccano, spaCy and Hugging Face exports against the span invariants."""
+    """Check an export (Doccano, spaCy, HF, CoNLL, Label Studio, Prodigy) for
+    broken spans."""
     from .errors import ConfigError, InvalidSpansError
     from .export_check import validate_export
 

@@ -1,18 +1,21 @@
-"""Check any Doccano, spaCy or Hugging Face export against the span invariants.
+"""Check any export this tool writes, or a user's, against the span invariants.
 
-``validate_export`` takes a file or a folder. A folder is searched for Doccano JSONL
-(lines with ``label`` or ``entities``), spaCy DocBins (``*.spacy``) and Hugging Face
-datasets saved with ``save_to_disk``; other files are listed as not checked. When the
-folder (or a parent of the file) holds this tool's ``manifest.json``, its tokenizer
-language, labels and Doccano offset unit are used unless given.
+``validate_export`` takes a file or a folder. Formats are told by name and content:
+Doccano JSONL (lines with ``label`` or ``entities``), spaCy DocBins (``*.spacy``),
+Hugging Face datasets saved with ``save_to_disk``, Prodigy JSONL (lines with
+``tokens`` and ``spans``), Label Studio task lists (``*.json`` holding a list) and
+CoNLL (``*.conll``); other files are listed as not checked. When the folder (or a
+parent of the file) holds this tool's ``manifest.json``, its tokenizer language,
+labels and Doccano offset unit are used unless given.
 
 Checked per record: NFC text; spans inside the text, not empty, without whitespace
-at an edge, not overlapping, on token boundaries of the tokenizer (Doccano; DocBins
-carry their own tokens); labels among the known ones when labels are known; Doccano
+at an edge, not overlapping, on token boundaries of the tokenizer (DocBins carry
+their own tokens); labels among the known ones when labels are known; Doccano
 relations pointing at entity ids of their line. Hugging Face: ``ner_tags`` a
 ``Sequence(ClassLabel)`` with ``O`` and ``B-``/``I-`` names, the same names in every
 split, valid IOB2, tokens and tags of equal length, and ``tokens`` with ``spaces``
-rebuilding ``text`` when both are there.
+rebuilding ``text`` when both are there. Prodigy, Label Studio and CoNLL: see
+``format_checks``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 
 from .doccano_input import read_doccano_records, read_jsonl
 from .errors import InputFileError
+from .format_checks import check_conll, check_labelstudio, check_prodigy
 from .importer import blank, describe, record_to_example
 from .tokens import check_iob2
 from .validate import span_problems
@@ -97,7 +101,8 @@ def validate_export(
             _check_file(file, settings, report, explicit=False)
     if not report.checked:
         raise InputFileError(
-            "holds no Doccano JSONL, spaCy DocBin or Hugging Face dataset to check",
+            "holds no Doccano, spaCy, Hugging Face, CoNLL, Label Studio or Prodigy "
+            "export to check",
             path=str(path),
         )
     return report
@@ -106,24 +111,53 @@ def validate_export(
 def _check_file(
     path: Path, settings: Settings, report: ValidationReport, *, explicit: bool
 ):
-    if path.suffix == ".spacy":
-        _check_docbin(path, settings, report)
-    elif path.suffix in (".jsonl", ".json") or explicit:
-        if _looks_like_doccano(path) or explicit:
-            _check_doccano(path, settings, report)
-        else:
-            report.skipped.append(str(path))  # JSON, but not Doccano's
-    else:
+    kind = "spacy" if path.suffix == ".spacy" else _kind_of(path)
+    if kind is None and explicit:
+        kind = "doccano"
+    if kind is None:
         report.skipped.append(str(path))
+        return
+    if kind == "spacy":
+        _check_docbin(path, settings, report)
+    elif kind == "doccano":
+        _check_doccano(path, settings, report)
+    else:
+        nlp = blank(settings.lang)
+        try:
+            if kind == "prodigy":
+                count, problems = check_prodigy(path, nlp, settings.labels)
+            elif kind == "labelstudio":
+                count, problems = check_labelstudio(path, nlp, settings.labels)
+            else:
+                count, problems = check_conll(path, settings.labels)
+        except InputFileError as error:
+            count, problems = 0, [str(error)]
+        report.problems += problems
+        report.checked.append((str(path), kind, count))
 
 
-def _looks_like_doccano(path: Path) -> bool:
+def _kind_of(path: Path) -> str | None:
+    """Which format a file holds, from its name and first record, if a checked one."""
+    if path.suffix in (".conll", ".iob", ".iob2"):
+        return "conll"
+    if path.suffix == ".json":
+        try:
+            head = path.read_text("utf-8-sig").lstrip()[:1]
+        except (OSError, UnicodeDecodeError):
+            return None
+        return "labelstudio" if head == "[" else None
+    if path.suffix != ".jsonl":
+        return None
     try:
         for _, obj in read_jsonl(path):
-            return isinstance(obj, dict) and ("label" in obj or "entities" in obj)
+            if not isinstance(obj, dict):
+                return "doccano"
+            if "tokens" in obj and "spans" in obj:
+                return "prodigy"
+            return "doccano" if "label" in obj or "entities" in obj else None
     except InputFileError:
-        return path.suffix == ".jsonl"
-    return path.suffix == ".jsonl"
+        return "doccano"
+    return "doccano"
 
 
 def _check_doccano(path: Path, settings: Settings, report: ValidationReport) -> None:

@@ -28,7 +28,10 @@ def test_our_export_is_clean_in_every_checked_format(built):
         assert checked[(f"doccano/{name}.jsonl", "doccano")] == counts[split]
         assert checked[(f"doccano/relations/{name}.jsonl", "doccano")] == counts[split]
         assert checked[(f"spacy/{name}.spacy", "spacy")] == counts[split]
-    assert any(name.endswith("prodigy/train.jsonl") for name in report.skipped)
+        assert checked[(f"conll/{name}.conll", "conll")] == counts[split]
+        assert checked[(f"prodigy/{name}.jsonl", "prodigy")] == counts[split]
+        assert checked[(f"labelstudio/{name}.json", "labelstudio")] == counts[split]
+    assert all("/graph/" in name or name.endswith(".xml") for name in report.skipped)
 
 
 def test_doccano_problems_name_line_record_span_and_rule(tmp_path):
@@ -161,3 +164,61 @@ def test_a_folder_with_nothing_to_check_is_an_error(tmp_path):
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(InputFileError):
         validate_export(tmp_path)
+
+
+def test_prodigy_label_studio_and_conll_problems(tmp_path):
+    text = "💳 PMT ALPHABRIDGE SOLUTIONS MFG-INV-000157"
+    tokens = [
+        {"text": t, "start": text.index(t), "end": text.index(t) + len(t), "id": i}
+        for i, t in enumerate(["💳", "PMT", "ALPHABRIDGE", "SOLUTIONS", "MFG"])
+    ]
+    # token_end written exclusive (4), where Prodigy counts it inclusive (3).
+    task = {
+        "text": text,
+        "tokens": tokens,
+        "spans": [
+            {"start": 6, "end": 27, "token_start": 2, "token_end": 4, "label": "X"}
+        ],
+        "meta": {"example_id": "p1"},
+    }
+    prodigy = tmp_path / "p.jsonl"
+    prodigy.write_text(json.dumps(task) + "\n", encoding="utf-8")
+    assert validate_export(prodigy).problems == [
+        f"{prodigy}:1: record p1: span 0: rule token_end (inclusive): token_start 2 "
+        "and token_end 4 do not cover [6, 27)"
+    ]
+
+    # Code points where Label Studio counts UTF-16 units: off by one after the emoji.
+    result = {
+        "id": "r0",
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+        "value": {
+            "start": 6,
+            "end": 27,
+            "text": "ALPHABRIDGE SOLUTIONS",
+            "labels": ["CUSTOMER"],
+        },
+    }
+    ls = tmp_path / "ls.json"
+    ls.write_text(
+        json.dumps([{"data": {"text": text}, "predictions": [{"result": [result]}]}]),
+        encoding="utf-8",
+    )
+    assert validate_export(ls).problems == [
+        f"{ls}: task 0: result r0: rule 2 (slice equals the value): the text at its "
+        "offsets is ' ALPHABRIDGE SOLUTION', value.text is 'ALPHABRIDGE SOLUTIONS'",
+        f"{ls}: task 0: span 0 [5, 26) CUSTOMER: rule 3 (no whitespace at a span "
+        "edge): ' ALPHABRIDGE SOLUTION' starts or ends with whitespace",
+    ]
+
+    conll = tmp_path / "x.conll"
+    conll.write_text(
+        "-DOCSTART- -X- -X- O\n\nPMT _ _ O\nACME _ _ I-CUSTOMER\n\n", encoding="utf-8"
+    )
+    report = validate_export(conll)
+    assert report.problems == [
+        f"{conll}:3: rule IOB2: tag 1 is I-CUSTOMER after O: not IOB2"
+    ]
+    assert report.checked == [(str(conll), "conll", 1)]
