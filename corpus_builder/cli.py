@@ -324,8 +324,7 @@ def validate(
         None, "--offsets", help="Doccano offset unit: code_points or utf16."
     ),
 ) -> None:
-    """Check an export (Doccano, spaCy, HF, CoNLL, Label Studio, Prodigy) for
-    broken spans."""
+    """Check any export (Doccano, spaCy, HF, CoNLL, Label Studio, Prodigy)."""
     from .errors import ConfigError, InvalidSpansError
     from .export_check import validate_export
 
