@@ -141,10 +141,11 @@ def _labelstudio_result(where, text, result, nlp, labels) -> list[str]:
             continue
         if r.get("type") != "labels":
             continue
-        value = r.get("value") or {}
+        value = r.get("value")
+        value = value if isinstance(value, dict) else {}
         start, end = value.get("start"), value.get("end")
-        names = value.get("labels") or []
-        if not (_int(start) and _int(end) and names):
+        names = value.get("labels")
+        if not (_int(start) and _int(end) and isinstance(names, list) and names):
             problems.append(
                 f"{where}: result {r.get('id')}: rule shape: needs start, end, labels"
             )

@@ -8,6 +8,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spacy.tokens import DocBin
@@ -156,3 +157,75 @@ def test_a_full_import_is_clean_or_a_coded_error(lines, drop):
                 written += len(doc.ents)
         given_spans = sum(len(x.get("label", x.get("entities", []))) for x in lines)
         assert written == result.spans == given_spans - len(result.dropped)
+
+
+ls_results = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["labels", "relation", "choices"]),
+        "value": st.one_of(
+            st.fixed_dictionaries(
+                {"start": offsets, "end": offsets},
+                optional={
+                    "labels": st.one_of(st.lists(labels, max_size=2), json_values),
+                    "text": st.one_of(texts, json_values),
+                },
+            ),
+            json_values,
+        ),
+    },
+    optional={"id": json_values, "from_id": json_values, "to_id": json_values},
+)
+prodigy_tokens = st.fixed_dictionaries(
+    {"start": offsets, "end": offsets}, optional={"text": texts}
+)
+prodigy_spans = st.fixed_dictionaries(
+    {"start": offsets, "end": offsets, "label": labels},
+    optional={"token_start": offsets, "token_end": offsets},
+)
+prodigy_tasks = st.fixed_dictionaries(
+    {
+        "text": texts,
+        "tokens": st.one_of(st.lists(prodigy_tokens, max_size=4), json_values),
+        "spans": st.one_of(st.lists(prodigy_spans, max_size=3), json_values),
+    },
+    optional={"meta": json_values},
+)
+ls_tasks = st.fixed_dictionaries(
+    {
+        "data": st.one_of(st.fixed_dictionaries({"text": texts}), json_values),
+        "predictions": st.one_of(
+            st.lists(
+                st.fixed_dictionaries({"result": st.lists(ls_results, max_size=3)}),
+                max_size=2,
+            ),
+            json_values,
+        ),
+    }
+)
+conll_lines = st.lists(
+    st.sampled_from(
+        ["-DOCSTART- -X- -X- O", "A _ _ O", "B B-DATE", "C I-DATE", "", "x"]
+    )
+)
+FILES = {
+    "p.jsonl": st.lists(st.one_of(prodigy_tasks, json_values), max_size=3).map(
+        lambda items: "".join(json.dumps(x) + "\n" for x in items)
+    ),
+    "ls.json": st.one_of(st.lists(ls_tasks, max_size=3), json_values).map(json.dumps),
+    "x.conll": conll_lines.map("\n".join),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+@FUZZ
+@given(data=st.data())
+def test_validate_never_raises_a_traceback_on_any_file(name, data):
+    from corpus_builder.export_check import validate_export
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_text(data.draw(FILES[name]), encoding="utf-8")
+        try:
+            validate_export(path, labels=LABELS)
+        except CorpusBuilderError:
+            pass
