@@ -26,9 +26,13 @@ from .card import write_card
 from .config import Config, blank_pipeline, config_to_dict
 from .errors import OutputError
 from .exporters import split_file
+from .exporters.conll import ConllWriter
 from .exporters.doccano import DoccanoWriter
+from .exporters.doccano_relations import DoccanoRelationWriter
 from .exporters.graph_tables import TransactionWriter, write_graph_tables
 from .exporters.hf import HfWriter
+from .exporters.labelstudio import LabelStudioWriter
+from .exporters.prodigy import ProdigyWriter
 from .exporters.spacy_docbin import SpacyWriter
 from .exporters.tasks import TaskWriter
 from .exporters.transformer import TransformerWriter, load_tokenizer
@@ -37,6 +41,7 @@ from .graph import Graph, build_graph, check_graph
 from .output import PID_FILE, check_output, discard, make_staging, publish
 from .plan import check_labels, contexts_of, plan_corpus, weighted_templates
 from .probe import check_alignment
+from .relations import RELATION_TYPES, RelationFinder
 from .render import RenderSettings, render
 from .stats import Stats
 from .templates import Template, load_templates
@@ -158,12 +163,20 @@ def build_corpus(
     try:
         splits = config.split_names
         stats = Stats(splits)
+        finder = RelationFinder(graph)
+        utf16 = config.doccano_utf16
         writers = [
-            DoccanoWriter(
-                staging / "doccano", utf16=config.doccano_utf16, splits=splits
+            DoccanoWriter(staging / "doccano", utf16=utf16, splits=splits),
+            DoccanoRelationWriter(
+                staging / "doccano" / "relations", finder, utf16=utf16, splits=splits
             ),
             SpacyWriter(staging / "spacy", splits=splits),
             HfWriter(staging / "hf", tag_names, splits=splits),
+            ConllWriter(staging / "conll", splits=splits),
+            LabelStudioWriter(
+                staging / "labelstudio", config.export_labels, finder, splits=splits
+            ),
+            ProdigyWriter(staging / "prodigy", splits=splits),
             TransactionWriter(staging / "graph", graph),
             TaskWriter(staging / "tasks", graph),
             stats,
@@ -275,9 +288,18 @@ def make_manifest(
         "doccano_offset_unit": "utf-16 code units"
         if config.doccano_utf16
         else OFFSET_UNIT,
+        "offset_units": {
+            "doccano": "utf-16 code units" if config.doccano_utf16 else OFFSET_UNIT,
+            "labelstudio": "utf-16 code units, end exclusive",
+            "prodigy": OFFSET_UNIT,
+            "conll": "none (tokens and IOB2 tags)",
+        },
+        "relation_types": list(RELATION_TYPES),
         "splits": {
-            "doccano": [split_file(s) for s in config.split_names],
-            "spacy": [split_file(s) for s in config.split_names],
+            **{
+                name: [split_file(s) for s in config.split_names]
+                for name in ("doccano", "spacy", "conll", "labelstudio", "prodigy")
+            },
             "hf": list(config.split_names),
             "grouping": config.split_by,
             "heldout": config.heldout.chosen(),

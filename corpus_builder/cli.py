@@ -434,6 +434,126 @@ def evaluate_ner_command(
     typer.echo(ner_report(result), nl=False)
 
 
+import_app = typer.Typer(
+    no_args_is_help=True, help="Bring reviewed annotations back as training data."
+)
+app.add_typer(import_app, name="import")
+
+
+def _fail_with_problems(error: CorpusBuilderError) -> None:
+    for line in getattr(error, "problems", []):
+        err.print(line, highlight=False, markup=False, soft_wrap=True)
+    _fail(error)
+
+
+@import_app.command("doccano")
+def import_doccano_command(
+    files: list[Path] = typer.Argument(..., help="Doccano JSONL export file(s)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder."),
+    config: Optional[Path] = typer.Option(
+        None, "--config", "-c", help="YAML config: labels and tokenizer language."
+    ),
+    offsets: str = typer.Option(
+        "code_points",
+        "--offsets",
+        help="Offset unit of the file: code_points or utf16.",
+    ),
+    drop_bad_spans: bool = typer.Option(
+        False,
+        "--drop-bad-spans",
+        help="Write the rest when spans are broken, listing each dropped span.",
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Replace an earlier import or export in --out."
+    ),
+) -> None:
+    """Read a reviewed Doccano export and write spaCy DocBins and a HF dataset."""
+    from .errors import ConfigError
+    from .importer import import_doccano
+
+    try:
+        if offsets not in ("code_points", "utf16"):
+            raise ConfigError(
+                f"expected code_points or utf16, got {offsets!r}",
+                path="command line",
+                key="--offsets",
+            )
+        cfg = load_config(config)
+        result = import_doccano(
+            files=files,
+            output=out,
+            config=cfg,
+            unit=offsets,
+            drop_bad_spans=drop_bad_spans,
+            force=force,
+        )
+    except CorpusBuilderError as error:
+        _fail_with_problems(error)
+    for line in result.dropped:
+        err.print(f"dropped: {line}", highlight=False, markup=False, soft_wrap=True)
+    c = result.counts
+    err.print(
+        f"imported {sum(c.values())} records ({c['train']} train, {c['validation']} "
+        f"validation, {c['test']} test) with {result.spans} spans into "
+        f"{result.output}; {len(result.dropped)} spans dropped",
+        highlight=False,
+    )
+
+
+@app.command()
+def validate(
+    path: Path = typer.Argument(..., help="An export file or folder."),
+    lang: Optional[str] = typer.Option(
+        None, "--lang", help="spaCy language of the tokenizer (default: manifest, id)."
+    ),
+    labels: Optional[str] = typer.Option(
+        None, "--labels", help="Comma-separated labels (default: the manifest's)."
+    ),
+    offsets: Optional[str] = typer.Option(
+        None, "--offsets", help="Doccano offset unit: code_points or utf16."
+    ),
+) -> None:
+    """Check any export (Doccano, spaCy, HF, CoNLL, Label Studio, Prodigy)."""
+    from .errors import ConfigError, InvalidSpansError
+    from .export_check import validate_export
+
+    try:
+        if offsets not in (None, "code_points", "utf16"):
+            raise ConfigError(
+                f"expected code_points or utf16, got {offsets!r}",
+                path="command line",
+                key="--offsets",
+            )
+        wanted = tuple(x.strip() for x in labels.split(",")) if labels else None
+        report = validate_export(path, lang=lang, labels=wanted, unit=offsets)
+    except CorpusBuilderError as error:
+        _fail(error)
+    out = Console(highlight=False, soft_wrap=True)
+    for line in report.problems:
+        out.print(line, markup=False)
+    if report.skipped:
+        folders = sorted(
+            {str(Path(line.split(": ")[0]).parent) for line in report.skipped}
+        )
+        err.print(
+            f"not checked: {len(report.skipped)} files of other formats in "
+            f"{', '.join(folders)}",
+            markup=False,
+            highlight=False,
+        )
+    for name, kind, count in report.checked:
+        err.print(f"checked {name} ({kind}, {count} records)", highlight=False)
+    if report.problems:
+        _fail(
+            InvalidSpansError(
+                f"{len(report.problems)} problem(s); each is listed above",
+                path=str(path),
+                problems=report.problems,
+            )
+        )
+    err.print("[bold green]clean[/]: no problems found")
+
+
 def main() -> None:
     """The console script: SIGTERM and Ctrl-C anywhere end with E800, exit code 130."""
     signal.signal(signal.SIGTERM, _on_term)

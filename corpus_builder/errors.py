@@ -3,7 +3,8 @@
 Codes are never renumbered or reused; ``CATALOGUE`` and ``WARNINGS`` list every one.
 An error's class fixes its exit code (E1xx config 2, E2xx template 3, E3xx graph 4,
 E4xx span invariant 5, E5xx plan 6, E6xx output 7, E7xx baseline 8, E8xx
-interrupted 130, E9xx tokenizer 9, E10xx evaluate input 10, E11xx export read 11);
+interrupted 130, E9xx tokenizer 9, E10xx evaluate input 10, E11xx export read 11,
+E12xx import or validate input 12, E13xx imported spans broken 13);
 its code says which problem of that class it is. A message says what was found,
 where, and what to do, and every fact in it is also an attribute of the error.
 The CLI prints ``str(error)`` and exits with ``exit_code``.
@@ -76,6 +77,8 @@ CATALOGUE: dict[str, str] = {
     "E900": "transformer tokenizer missing, unreadable or without word ids",
     "E1000": "a file given to evaluate is missing or malformed",
     "E1100": "a folder to read is not a corpus export",
+    "E1200": "a file to import or validate cannot be read as its format",
+    "E1300": "records of a file to import or validate break span invariants",
 }
 
 WARNINGS: dict[str, str] = {
@@ -282,3 +285,36 @@ class ExportReadError(CorpusBuilderError):
 
     def __init__(self, message: str, *, path: str) -> None:
         super().__init__(f"{path}: {message}", path=path)
+
+
+class InputFileError(CorpusBuilderError):
+    """A file to import or validate cannot be read as its format."""
+
+    code = "E1200"
+    exit_code = 12
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str,
+        line: int | None = None,
+        key: str | None = None,
+    ) -> None:
+        where = f"{path}:{line}" if line else path
+        if key:
+            where += f": {key}"
+        super().__init__(f"{where}: {message}", path=path, line=line, key=key)
+
+
+class InvalidSpansError(CorpusBuilderError):
+    """Records of a file to import or validate break span invariants.
+
+    ``problems`` holds one line per broken span, naming file, line and record.
+    """
+
+    code = "E1300"
+    exit_code = 13
+
+    def __init__(self, message: str, *, path: str, problems: list[str]) -> None:
+        super().__init__(f"{path}: {message}", path=path, problems=problems)

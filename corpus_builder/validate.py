@@ -14,7 +14,8 @@ and rule of the first violation.
 from __future__ import annotations
 
 import unicodedata
-from typing import Iterable
+from dataclasses import dataclass
+from typing import Collection, Iterable
 
 from spacy.tokens import Doc
 
@@ -128,3 +129,95 @@ def _error(
         slot=(span.slot or span.label) if span else None,
         value=(span.surface or example.text[span.start : span.end]) if span else None,
     )
+
+
+@dataclass(frozen=True)
+class SpanProblem:
+    """One broken invariant in a record read from a file.
+
+    ``index`` is the span's position in the record (None: the record as a whole);
+    ``other`` the position of the span it overlaps, for rule 4.
+    """
+
+    index: int | None
+    rule: str
+    message: str
+    other: int | None = None
+
+
+def span_problems(
+    text: str,
+    spans: list[tuple[int, int, str]],
+    doc: Doc | None = None,
+    labels: Collection[str] | None = None,
+) -> list[SpanProblem]:
+    """Every invariant that ``(start, end, label)`` spans of ``text`` break.
+
+    Unlike ``check_example`` this does not stop at the first problem: it is for files
+    people edited, where each problem is reported.
+    """
+    problems = []
+    if not unicodedata.is_normalized("NFC", text):
+        problems.append(
+            SpanProblem(None, "1 (NFC text)", "the text is not in Unicode NFC form")
+        )
+    starts = ends = None
+    if doc is not None:
+        starts = {token.idx for token in doc}
+        ends = {token.idx + len(token.text) for token in doc}
+    placed = []
+    for index, (start, end, label) in enumerate(spans):
+        if labels is not None and label not in labels:
+            known = ", ".join(labels)
+            problems.append(
+                SpanProblem(index, "label", f"label {label!r} is not one of {known}")
+            )
+        if not 0 <= start < end <= len(text):
+            problems.append(
+                SpanProblem(
+                    index,
+                    "3 (no empty span, inside the text)",
+                    f"[{start}, {end}) is empty or outside a text of {len(text)} "
+                    "code points",
+                )
+            )
+            continue
+        piece = text[start:end]
+        if piece[0].isspace() or piece[-1].isspace():
+            problems.append(
+                SpanProblem(
+                    index,
+                    "3 (no whitespace at a span edge)",
+                    f"{piece!r} starts or ends with whitespace",
+                )
+            )
+        elif starts is not None and (start not in starts or end not in ends):
+            near = " | ".join(
+                t.text for t in doc if t.idx < end + 1 and t.idx + len(t) > start - 1
+            )
+            problems.append(
+                SpanProblem(
+                    index,
+                    "5 (token boundaries)",
+                    f"{piece!r} does not start and end on token boundaries of the "
+                    f"'{doc.lang_}' tokenizer (tokens: {near})",
+                )
+            )
+        placed.append((start, end, index))
+    placed.sort()
+    reach: tuple[int, int, int] | None = None  # the span reaching furthest so far
+    for start, end, index in placed:
+        if reach is not None and start < reach[1]:
+            s1, e1, i1 = reach
+            problems.append(
+                SpanProblem(
+                    index,
+                    "4 (no overlap)",
+                    f"[{start}, {end}) {spans[index][2]} {text[start:end]!r} overlaps "
+                    f"[{s1}, {e1}) {spans[i1][2]} {text[s1:e1]!r}",
+                    other=i1,
+                )
+            )
+        if reach is None or end > reach[1]:
+            reach = (start, end, index)
+    return problems

@@ -204,8 +204,9 @@ def test_same_config_and_seed_give_the_same_bytes(tmp_path):
     build_corpus(config=config, output=tmp_path / "a")
     build_corpus(config=config, output=tmp_path / "b")
     a, b = files_of(tmp_path / "a"), files_of(tmp_path / "b")
-    # 3 doccano, 3 spacy, 12 hf, 8 graph, 3 tasks, README.md (the card), manifest
-    assert len(a) == 31 and a == b
+    # 3 doccano, 3 relations, 3 spacy, 12 hf, 3 conll, 4 labelstudio (config.xml),
+    # 3 prodigy, 8 graph, 3 tasks, README.md (the card), manifest
+    assert len(a) == 44 and a == b
     other = load_config(None, overrides={"narratives": 400, "seed": 12})
     build_corpus(config=other, output=tmp_path / "c")
     assert files_of(tmp_path / "c")["doccano/train.jsonl"] != a["doccano/train.jsonl"]

@@ -13,15 +13,27 @@ import random
 import pytest
 from datasets import Sequence, Value, load_from_disk
 
-from corpus_builder.config import TransformerConfig
-from corpus_builder.errors import SpanInvariantError, TemplateError
+from corpus_builder.config import TransformerConfig, load_config
+from corpus_builder.errors import (
+    InputFileError,
+    InvalidSpansError,
+    SpanInvariantError,
+    TemplateError,
+)
 from corpus_builder.example import Example, Span
+from corpus_builder.export_check import validate_export
+from corpus_builder.exporters.conll import ConllWriter, conll_to_offsets, read_conll
 from corpus_builder.exporters.doccano import DoccanoWriter, read_doccano
+from corpus_builder.exporters.doccano_relations import DoccanoRelationWriter
 from corpus_builder.exporters.hf import HfWriter
+from corpus_builder.exporters.labelstudio import LabelStudioWriter, read_labelstudio
+from corpus_builder.exporters.prodigy import ProdigyWriter, read_prodigy
 from corpus_builder.exporters.spacy_docbin import SpacyWriter, read_docbin
 from corpus_builder.exporters.transformer import TransformerWriter, load_tokenizer
 from corpus_builder.fields import Context
-from corpus_builder.graph import Customer, Invoice, Transaction
+from corpus_builder.graph import Customer, Graph, Invoice, Transaction
+from corpus_builder.importer import import_doccano
+from corpus_builder.relations import RelationFinder
 from corpus_builder.render import Piece, assemble, render
 from corpus_builder.tokens import doc_to_iob, example_to_doc, iob_names, iob_to_offsets
 from corpus_builder.validate import check_example
@@ -477,11 +489,7 @@ def test_k06_doccano_utf16_offsets_for_browser_counting_tools(tmp_path, nlp_id):
 
 
 # A case whose behaviour belongs to a feature the project does not have yet.
-NOT_YET = {
-    # TODO(#5): no subword (WordPiece) label export exists yet; its alignment
-    # test comes with that exporter.
-    "K10": "subword label alignment",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def test_every_shared_case_has_a_test_here():
@@ -494,3 +502,127 @@ def test_every_shared_case_has_a_test_here():
         covered = any(name.startswith(prefix) for name in tests)
         assert covered or case_id in NOT_YET, f"{case_id} has no test"
     assert set(EMBEDDED) | set(NOT_YET) == set(ids)
+
+
+def test_k06_label_studio_counts_utf16_units_and_reads_back(tmp_path, nlp_id):
+    ex = example("K06")
+    writer = LabelStudioWriter(tmp_path, ("CUSTOMER", "INVOICE"))
+    writer.write(ex, example_to_doc(nlp_id, ex))
+    writer.close()
+    tasks = json.loads((tmp_path / "train.json").read_text("utf-8"))
+    result = tasks[0]["predictions"][0]["result"]
+    assert [(r["value"]["start"], r["value"]["end"]) for r in result] == [
+        (7, 28),
+        (29, 43),
+    ]
+    assert [r["value"]["text"] for r in result] == [
+        "ALPHABRIDGE SOLUTIONS",
+        "MFG-INV-000157",
+    ]
+    assert read_labelstudio(tmp_path / "train.json") == [
+        (ex.text, [tuple(s) for s in EMBEDDED["K06"][1]])
+    ]
+    assert json.loads((tmp_path / "dev.json").read_text()) == []
+
+
+def test_k06_prodigy_and_conll_count_code_points(tmp_path, nlp_id):
+    ex = example("K06")
+    doc = example_to_doc(nlp_id, ex)
+    for writer in (ProdigyWriter(tmp_path / "p"), ConllWriter(tmp_path / "c")):
+        writer.write(ex, doc)
+        writer.close()
+    want = [tuple(s) for s in EMBEDDED["K06"][1]]
+    assert read_prodigy(tmp_path / "p" / "train.jsonl") == [(ex.text, want)]
+    ((tokens, tags),) = read_conll(tmp_path / "c" / "train.conll")
+    assert tokens[0] == "💳" and conll_to_offsets(ex.text, tokens, tags) == want
+
+
+def test_k08_overlap_is_refused_by_import_and_validate_naming_both(tmp_path):
+    text, spans = EMBEDDED["K08"]
+    line = {"text": text, "label": spans + [[10, 22, "BANK"]], "example_id": "k08"}
+    source = tmp_path / "reviewed.jsonl"
+    source.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    both = (
+        "rule 4 (no overlap): [10, 22) BANK 'BANK MANDIRI' overlaps [7, 36) "
+        "CUSTOMER 'PT BANK MANDIRI (PERSERO) TBK'"
+    )
+    config = load_config(None, overrides={"labels": ["CUSTOMER", "BANK"]})
+    with pytest.raises(InvalidSpansError) as info:
+        import_doccano(files=[source], output=tmp_path / "out", config=config)
+    assert info.value.problems == [
+        f"{source}:1: record k08: span 0 [7, 36) CUSTOMER: {both}",
+        f"{source}:1: record k08: span 1 [10, 22) BANK: {both}",
+    ]
+    assert not (tmp_path / "out").exists()
+    report = validate_export(source, labels=("CUSTOMER", "BANK"))
+    assert report.problems == info.value.problems
+
+
+def test_k09_conll_tags_and_docstart(tmp_path, nlp_id):
+    ex, other = example("K09"), example("K06")
+    writer = ConllWriter(tmp_path)
+    writer.write(ex, example_to_doc(nlp_id, ex))
+    writer.write(other, example_to_doc(nlp_id, other))
+    writer.close()
+    assert (tmp_path / "train.conll").read_text("utf-8").split("\n")[:8] == [
+        "-DOCSTART- -X- -X- O",
+        "",
+        "PMT _ _ O",
+        "ALPHABRIDGE _ _ B-CUSTOMER",
+        "SOLUTIONS _ _ I-CUSTOMER",
+        "BETAWORKS _ _ B-CUSTOMER",
+        "",
+        "-DOCSTART- -X- -X- O",
+    ]
+    (tokens, tags), _ = read_conll(tmp_path / "train.conll")
+    spans = conll_to_offsets(ex.text, tokens, tags)
+    assert spans == [tuple(s) for s in EMBEDDED["K09"][1]]
+    assert (tmp_path / "dev.conll").read_text() == ""
+
+
+def test_k09_prodigy_token_end_is_inclusive(tmp_path, nlp_id):
+    ex = example("K09")
+    writer = ProdigyWriter(tmp_path)
+    writer.write(ex, example_to_doc(nlp_id, ex))
+    writer.close()
+    task = json.loads((tmp_path / "train.jsonl").read_text("utf-8"))
+    assert task["spans"] == [
+        {"start": 4, "end": 25, "token_start": 1, "token_end": 2, "label": "CUSTOMER"},
+        {"start": 26, "end": 35, "token_start": 3, "token_end": 3, "label": "CUSTOMER"},
+    ]
+    assert task["tokens"][1] == {
+        "text": "ALPHABRIDGE",
+        "start": 4,
+        "end": 15,
+        "id": 1,
+        "ws": True,
+    }
+    assert task["answer"] == "accept" and task["meta"]["example_id"] == "K09"
+    assert read_prodigy(tmp_path / "train.jsonl") == [
+        (ex.text, [tuple(s) for s in EMBEDDED["K09"][1]])
+    ]
+
+
+def test_k12_relation_line_uses_doccano_entity_keys(tmp_path, nlp_id):
+    ex = example("K12")
+    writer = DoccanoRelationWriter(tmp_path, RelationFinder(Graph()))
+    writer.write(ex, example_to_doc(nlp_id, ex))
+    writer.close()
+    line = json.loads((tmp_path / "train.jsonl").read_text("utf-8"))
+    assert line["entities"] == [
+        {"id": 0, "label": "CUSTOMER", "start_offset": 9, "end_offset": 30},
+        {"id": 1, "label": "INVOICE", "start_offset": 31, "end_offset": 45},
+    ]
+    assert line["relations"] == [] and "label" not in line
+
+
+def test_k12_import_refuses_a_labels_key_instead_of_reading_no_spans(tmp_path):
+    text, spans = EMBEDDED["K12"]
+    source = tmp_path / "wrong-key.jsonl"
+    source.write_text(json.dumps({"text": text, "labels": spans}) + "\n")
+    with pytest.raises(InputFileError) as info:
+        import_doccano(
+            files=[source], output=tmp_path / "out", config=load_config(None)
+        )
+    assert info.value.key == "label" and info.value.line == 1
+    assert "found 'labels'" in str(info.value)

@@ -1,0 +1,107 @@
+"""Doccano relation extraction JSONL: ``doccano/relations/{train,dev,test}.jsonl``.
+
+One JSON object per line, UTF-8, keys in this order:
+
+- ``text``: the narrative.
+- ``entities``: ``[{"id", "label", "start_offset", "end_offset"}, ...]``, one per
+  span in text order; ``id`` is the span's index in the line (0, 1, ...). Offsets
+  count Unicode code points, end exclusive, or UTF-16 code units when the Doccano
+  files are built with ``utf16=True`` (as the sequence-labeling files).
+- ``relations``: ``[{"id", "from_id", "to_id", "type"}, ...]``; ``from_id`` and
+  ``to_id`` are entity ids of the same line, ``id`` counts from 0 in the line, and
+  ``type`` is one of ``corpus_builder.relations.RELATION_TYPES``. Every relation is
+  true in the entity graph (see ``corpus_builder.relations``).
+- ``example_id``, ``split``, ``template_id``, ``channel``, ``language``, ``kind``,
+  ``txn_id``, ``kb_links``: metadata, as in the sequence-labeling files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from spacy.tokens import Doc
+
+from ..example import Example
+from ..relations import RelationFinder
+from . import SPLITS, split_file
+from .doccano import example_to_record, utf16_offset
+
+
+def example_to_relation_record(
+    example: Example, relations: list[tuple[int, int, str]], *, utf16: bool = False
+) -> dict[str, Any]:
+    def at(offset: int) -> int:
+        return utf16_offset(example.text, offset) if utf16 else offset
+
+    record = example_to_record(example, utf16=utf16)
+    del record["label"]
+    entities = [
+        {
+            "id": index,
+            "label": span.label,
+            "start_offset": at(span.start),
+            "end_offset": at(span.end),
+        }
+        for index, span in enumerate(example.spans)
+    ]
+    links = [
+        {"id": index, "from_id": head, "to_id": tail, "type": name}
+        for index, (head, tail, name) in enumerate(relations)
+    ]
+    return {"text": example.text, "entities": entities, "relations": links} | {
+        key: value for key, value in record.items() if key != "text"
+    }
+
+
+class DoccanoRelationWriter:
+    def __init__(
+        self,
+        folder: Path,
+        finder: RelationFinder,
+        *,
+        utf16: bool = False,
+        splits: tuple[str, ...] = SPLITS,
+    ):
+        folder.mkdir(parents=True, exist_ok=True)
+        self._finder = finder
+        self._utf16 = utf16
+        self._files = {
+            split: open(folder / f"{name}.jsonl", "w", encoding="utf-8", newline="\n")
+            for split, name in ((s, split_file(s)) for s in splits)
+        }
+
+    def write(self, example: Example, doc: Doc) -> None:
+        record = example_to_relation_record(
+            example, self._finder.relations(example), utf16=self._utf16
+        )
+        self._files[example.split].write(
+            json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        )
+
+    def close(self) -> None:
+        for handle in self._files.values():
+            handle.close()
+
+
+def read_doccano_relations(
+    path: Path,
+) -> list[tuple[str, list[tuple[int, int, str]], list[tuple[int, int, str]]]]:
+    """``(text, spans, relations)`` per line; relations as ``(from, to, type)``
+    indexes into ``spans``."""
+    out = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            ids = [e["id"] for e in record["entities"]]
+            spans = [
+                (e["start_offset"], e["end_offset"], e["label"])
+                for e in record["entities"]
+            ]
+            relations = [
+                (ids.index(r["from_id"]), ids.index(r["to_id"]), r["type"])
+                for r in record["relations"]
+            ]
+            out.append((record["text"], spans, relations))
+    return out

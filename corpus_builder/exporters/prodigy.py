@@ -1,0 +1,104 @@
+"""Prodigy JSONL: ``prodigy/{train,dev,test}.jsonl``, for ``prodigy db-in``.
+
+One JSON object per line, UTF-8, keys in this order:
+
+- ``text``: the narrative.
+- ``tokens``: ``[{"text", "start", "end", "id", "ws"}, ...]``, every spaCy token of
+  the export tokenizer (whitespace tokens included, so the tokens rebuild the text);
+  ``start`` and ``end`` are code-point offsets, end exclusive; ``id`` is the token
+  index; ``ws`` says whether a space follows.
+- ``spans``: ``[{"start", "end", "token_start", "token_end", "label"}, ...]``;
+  ``start``/``end`` code points, end exclusive; ``token_start``/``token_end`` token
+  indexes, ``token_end`` inclusive (Prodigy's convention).
+- ``answer``: ``"accept"`` (the spans are gold).
+- ``meta``: ``example_id``, ``split``, ``template_id``, ``channel``, ``language``,
+  ``kind``, ``txn_id`` (strings Prodigy shows under a task).
+
+Offsets count Unicode code points, as Python and spaCy do.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from spacy.tokens import Doc
+
+from ..example import Example
+from . import SPLITS, split_file
+
+
+def example_to_task(example: Example, doc: Doc) -> dict[str, Any]:
+    return {
+        "text": example.text,
+        "tokens": [
+            {
+                "text": t.text,
+                "start": t.idx,
+                "end": t.idx + len(t.text),
+                "id": t.i,
+                "ws": bool(t.whitespace_),
+            }
+            for t in doc
+        ],
+        "spans": [
+            {
+                "start": ent.start_char,
+                "end": ent.end_char,
+                "token_start": ent.start,
+                "token_end": ent.end - 1,
+                "label": ent.label_,
+            }
+            for ent in doc.ents
+        ],
+        "answer": "accept",
+        "meta": {
+            "example_id": example.id,
+            "split": example.split,
+            "template_id": example.template_id,
+            "channel": example.channel,
+            "language": example.language,
+            "kind": example.kind,
+            "txn_id": example.txn_id,
+        },
+    }
+
+
+class ProdigyWriter:
+    def __init__(self, folder: Path, *, splits: tuple[str, ...] = SPLITS) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self._files = {
+            split: open(folder / f"{name}.jsonl", "w", encoding="utf-8", newline="\n")
+            for split, name in ((s, split_file(s)) for s in splits)
+        }
+
+    def write(self, example: Example, doc: Doc) -> None:
+        task = example_to_task(example, doc)
+        self._files[example.split].write(
+            json.dumps(task, ensure_ascii=False, separators=(",", ":")) + "\n"
+        )
+
+    def close(self) -> None:
+        for handle in self._files.values():
+            handle.close()
+
+
+def read_prodigy(path: Path) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """``(text, spans)`` per line, spans from character offsets.
+
+    Raises ValueError when a span's token indexes disagree with its offsets.
+    """
+    out = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            task = json.loads(line)
+            tokens = task["tokens"]
+            spans = []
+            for span in task["spans"]:
+                first, last = tokens[span["token_start"]], tokens[span["token_end"]]
+                if (first["start"], last["end"]) != (span["start"], span["end"]):
+                    raise ValueError(f"span {span} does not match its tokens")
+                spans.append((span["start"], span["end"], span["label"]))
+            out.append((task["text"], spans))
+    return out
