@@ -58,7 +58,11 @@ def check_prodigy(
                     f"text[{start}:{end}] is not {token.get('text')!r}"
                 )
         spans = []
-        for i, span in enumerate(task.get("spans") or []):
+        raw_spans = task.get("spans") or []
+        if not isinstance(raw_spans, list):
+            problems.append(f"{where}: rule shape: spans must be a list")
+            continue
+        for i, span in enumerate(raw_spans):
             if not (
                 isinstance(span, dict)
                 and _int(span.get("start"))

@@ -256,7 +256,7 @@ print(json.dumps(results))
 
 @pytest.fixture(scope="module")
 def disk_results(tmp_path_factory):
-    """Builds on a 400 kB tmpfs and on a read-only tmpfs, in a namespace of their
+    """Builds on a 2 MB tmpfs and on a read-only tmpfs, in a namespace of their
     own; skipped where this machine does not allow one."""
     unshare = shutil.which("unshare")
     if unshare is None:
@@ -266,7 +266,7 @@ def disk_results(tmp_path_factory):
     full.mkdir()
     readonly.mkdir()
     shell = (
-        f"mount -t tmpfs -o size=400k tmpfs {full} && "
+        f"mount -t tmpfs -o size=2m tmpfs {full} && "
         f"mount -t tmpfs -o ro,size=100k tmpfs {readonly} && "
         f'exec "{sys.executable}" -c "$0" {full} {readonly}'
     )

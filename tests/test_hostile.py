@@ -30,13 +30,21 @@ from hypothesis import strategies as st
 
 from corpus_builder.errors import CorpusBuilderError
 from corpus_builder.example import Example
+from corpus_builder.exporters.conll import ConllWriter, conll_to_offsets, read_conll
 from corpus_builder.exporters.doccano import DoccanoWriter, read_doccano
+from corpus_builder.exporters.doccano_relations import (
+    DoccanoRelationWriter,
+    read_doccano_relations,
+)
 from corpus_builder.exporters.graph_tables import TransactionWriter
 from corpus_builder.exporters.hf import HfWriter
+from corpus_builder.exporters.labelstudio import LabelStudioWriter, read_labelstudio
+from corpus_builder.exporters.prodigy import ProdigyWriter, read_prodigy
 from corpus_builder.exporters.spacy_docbin import SpacyWriter, read_docbin
 from corpus_builder.fields import Context
 from corpus_builder.graph import Customer, Graph
 from corpus_builder.probe import probe_contexts
+from corpus_builder.relations import RelationFinder
 from corpus_builder.render import RenderSettings, clean_value, render
 from corpus_builder.tokens import iob_names, iob_to_offsets, set_entities
 from corpus_builder.validate import check_example
@@ -277,6 +285,39 @@ def _read_transactions(folder: Path, nlp) -> dict:
     }
 
 
+def _read_relations(folder: Path, nlp) -> dict:
+    return {
+        s: [
+            (text, spans)
+            for text, spans, _ in read_doccano_relations(
+                folder / f"{SPLIT_FILES[s]}.jsonl"
+            )
+        ]
+        for s in SPLITS
+    }
+
+
+def _read_conll(folder: Path, nlp) -> dict:
+    # CoNLL keeps tokens, not the text: place them in the Doccano export's texts.
+    texts = _read_doccano(folder.parent / "doccano", nlp)
+    out = {}
+    for split in SPLITS:
+        documents = read_conll(folder / f"{SPLIT_FILES[split]}.conll")
+        out[split] = [
+            (text, conll_to_offsets(text, tokens, tags))
+            for (text, _), (tokens, tags) in zip(texts[split], documents, strict=True)
+        ]
+    return out
+
+
+def _read_labelstudio(folder: Path, nlp) -> dict:
+    return {s: read_labelstudio(folder / f"{SPLIT_FILES[s]}.json") for s in SPLITS}
+
+
+def _read_prodigy(folder: Path, nlp) -> dict:
+    return {s: read_prodigy(folder / f"{SPLIT_FILES[s]}.jsonl") for s in SPLITS}
+
+
 EXPORTERS = [
     Exporter(
         "doccano", lambda folder, tags, graph: DoccanoWriter(folder), _read_doccano
@@ -300,6 +341,24 @@ EXPORTERS = [
     ),
     Exporter("spacy", lambda folder, tags, graph: SpacyWriter(folder), _read_spacy),
     Exporter("hf", lambda folder, tags, graph: HfWriter(folder, tags), _read_hf),
+    Exporter(
+        "doccano-relations",
+        lambda folder, tags, graph: DoccanoRelationWriter(
+            folder, RelationFinder(graph)
+        ),
+        _read_relations,
+    ),
+    Exporter("conll", lambda folder, tags, graph: ConllWriter(folder), _read_conll),
+    Exporter(
+        "labelstudio",
+        lambda folder, tags, graph: LabelStudioWriter(
+            folder, LABELS, RelationFinder(graph)
+        ),
+        _read_labelstudio,
+    ),
+    Exporter(
+        "prodigy", lambda folder, tags, graph: ProdigyWriter(folder), _read_prodigy
+    ),
     Exporter(
         "graph-transactions",
         lambda folder, tags, graph: TransactionWriter(folder, graph),
