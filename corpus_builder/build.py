@@ -45,7 +45,7 @@ from .relations import RELATION_TYPES, RelationFinder
 from .render import RenderSettings, render
 from .stats import Stats
 from .templates import Template, load_templates
-from .tokens import iob_names, set_entities
+from .tokens import iob_names, set_entities, tokenizer_info
 from .validate import check_example
 from .variants import ALIAS_FORMS
 
@@ -279,11 +279,7 @@ def make_manifest(
         "config": config_to_dict(config),
         "labels": list(config.export_labels),
         "iob_tags": tag_names,
-        "tokenizer": {
-            "library": "spacy",
-            "pipeline": f"spacy.blank({config.spacy_lang!r})",
-            "lang": config.spacy_lang,
-        },
+        "tokenizer": tokenizer_info(config.spacy_lang),
         "offset_unit": OFFSET_UNIT,
         "doccano_offset_unit": "utf-16 code units"
         if config.doccano_utf16

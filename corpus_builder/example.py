@@ -34,5 +34,17 @@ class Example:
     truncated: tuple[Span, ...] = ()  # spans a field-length cut removed
     warnings: tuple[str, ...] = ()  # a W-code (errors.WARNINGS) per occurrence
 
+    def metadata(self) -> dict[str, str]:
+        """Where the narrative came from, as every annotation export records it."""
+        return {
+            "example_id": self.id,
+            "split": self.split,
+            "template_id": self.template_id,
+            "channel": self.channel,
+            "language": self.language,
+            "kind": self.kind,
+            "txn_id": self.txn_id,
+        }
+
     def triples(self) -> list[tuple[int, int, str]]:
         return [(s.start, s.end, s.label) for s in self.spans]

@@ -31,7 +31,7 @@ from .example import Example, Span
 from .exporters.hf import HfWriter
 from .exporters.spacy_docbin import SpacyWriter
 from .output import PID_FILE, check_output, discard, make_staging, publish
-from .tokens import iob_names, set_entities
+from .tokens import iob_names, set_entities, tokenizer_info
 from .validate import span_problems
 
 SPLITS = ("train", "validation", "test")
@@ -214,11 +214,7 @@ def _manifest(
         ],
         "labels": list(config.export_labels),
         "iob_tags": tag_names,
-        "tokenizer": {
-            "library": "spacy",
-            "pipeline": f"spacy.blank({config.spacy_lang!r})",
-            "lang": config.spacy_lang,
-        },
+        "tokenizer": tokenizer_info(config.spacy_lang),
         "counts": {"examples": counts, "spans": spans},
         "dropped_spans": dropped,
         "files": written,

@@ -230,30 +230,26 @@ def template_pools(
     pools: dict[str, list[Template]] = {}
     rest = list(templates)
     heldout = config.heldout
-    if heldout.channel is not None:
-        taken = [t for t in rest if t.channel == heldout.channel]
+    # A held-out channel takes its templates first; a held-out language then takes
+    # the rest of its own.
+    for key, split in (
+        ("channel", "test_unseen_channel"),
+        ("language", "test_unseen_language"),
+    ):
+        value = getattr(heldout, key)
+        if value is None:
+            continue
+        taken = [t for t in rest if getattr(t, key) == value]
         if not taken:
-            channels = ", ".join(sorted({t.channel for t in templates}))
+            known = ", ".join(sorted({getattr(t, key) for t in templates}))
             raise PlanError(
-                f"heldout.channel: no template has channel {heldout.channel!r}; "
-                f"channels are {channels}",
+                f"heldout.{key}: no template (outside another held-out set) has "
+                f"{key} {value!r}; template {key}s are {known}",
                 code="E510",
-                key="heldout.channel",
+                key=f"heldout.{key}",
             )
-        pools["test_unseen_channel"] = taken
-        rest = [t for t in rest if t.channel != heldout.channel]
-    if heldout.language is not None:
-        taken = [t for t in rest if t.language == heldout.language]
-        if not taken:
-            languages = ", ".join(sorted({t.language for t in templates}))
-            raise PlanError(
-                f"heldout.language: no template (outside a held-out channel) is in "
-                f"language {heldout.language!r}; template languages are {languages}",
-                code="E510",
-                key="heldout.language",
-            )
-        pools["test_unseen_language"] = taken
-        rest = [t for t in rest if t.language != heldout.language]
+        pools[split] = taken
+        rest = [t for t in rest if getattr(t, key) != value]
     if heldout.channel or heldout.language:
         try:
             check_labels(rest, config)

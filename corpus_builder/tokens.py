@@ -89,3 +89,8 @@ def check_iob2(tags: list[str]) -> None:
         elif tag != "O" and not tag.startswith("B-"):
             raise ValueError(f"tag {index} is {tag!r}: not an IOB2 tag")
         previous = tag
+
+
+def tokenizer_info(lang: str) -> dict[str, str]:
+    """The export tokenizer, as a manifest records it."""
+    return {"library": "spacy", "pipeline": f"spacy.blank({lang!r})", "lang": lang}

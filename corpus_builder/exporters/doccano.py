@@ -58,13 +58,7 @@ def example_to_record(example: Example, *, utf16: bool = False) -> dict[str, Any
     return {
         "text": example.text,
         "label": [[at(s.start), at(s.end), s.label] for s in example.spans],
-        "example_id": example.id,
-        "split": example.split,
-        "template_id": example.template_id,
-        "channel": example.channel,
-        "language": example.language,
-        "kind": example.kind,
-        "txn_id": example.txn_id,
+        **example.metadata(),
         "kb_links": [
             [at(s.start), at(s.end), s.kb_id, s.form, s.score] for s in example.spans
         ],

@@ -94,13 +94,7 @@ def example_to_ls_task(
     return {
         "data": {
             "text": text,
-            "example_id": example.id,
-            "split": example.split,
-            "template_id": example.template_id,
-            "channel": example.channel,
-            "language": example.language,
-            "kind": example.kind,
-            "txn_id": example.txn_id,
+            **example.metadata(),
         },
         "predictions": [
             {

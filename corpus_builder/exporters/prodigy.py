@@ -54,13 +54,7 @@ def example_to_task(example: Example, doc: Doc) -> dict[str, Any]:
         ],
         "answer": "accept",
         "meta": {
-            "example_id": example.id,
-            "split": example.split,
-            "template_id": example.template_id,
-            "channel": example.channel,
-            "language": example.language,
-            "kind": example.kind,
-            "txn_id": example.txn_id,
+            **example.metadata(),
         },
     }
 
