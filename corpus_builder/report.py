@@ -87,10 +87,16 @@ def read_manifest(corpus: Path) -> dict:
     return manifest
 
 
+def split_names(manifest: dict) -> tuple[str, ...]:
+    """The export's splits: train, validation, test and any held-out test sets."""
+    return tuple(manifest.get("splits", {}).get("hf") or SPLIT_NAMES)
+
+
 def label_rows(manifest: dict) -> list[dict]:
     """Per label: count and share of its split's spans, with the balance target."""
+    splits = split_names(manifest)
     spans = manifest["counts"]["spans"]
-    totals = {s: sum(spans[label][s] for label in spans) for s in SPLIT_NAMES}
+    totals = {s: sum(spans[label][s] for label in spans) for s in splits}
     balance = (manifest.get("balance") or {}).get("labels", {})
     rows = []
     for label, per_split in spans.items():
@@ -99,12 +105,12 @@ def label_rows(manifest: dict) -> list[dict]:
         rows.append(
             {
                 "label": label,
-                "count": {s: per_split[s] for s in SPLIT_NAMES},
+                "count": {s: per_split[s] for s in splits},
                 "share": {
                     s: achieved[s]
                     if s in achieved
                     else (per_split[s] / totals[s] if totals[s] else 0.0)
-                    for s in SPLIT_NAMES
+                    for s in splits
                 },
                 "target_share": target.get("target_share"),
                 "min_count": target.get("min_count"),
@@ -193,7 +199,7 @@ def read_samples(corpus: Path, per_channel: int) -> list[dict]:
     nlp = spacy.blank("xx")
     taken: dict[str, int] = {}
     samples = []
-    for split in SPLIT_NAMES:
+    for split in saved:
         names = saved[split].features["ner_tags"].feature.names
         picked = []
         for index, channel in enumerate(saved[split]["channel"]):
@@ -217,6 +223,7 @@ def read_samples(corpus: Path, per_channel: int) -> list[dict]:
 
 def draw_charts(manifest: dict, folder: Path) -> list[str]:
     """Draw the PNG charts into ``folder``; return their file names."""
+    splits = split_names(manifest)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -233,9 +240,9 @@ def draw_charts(manifest: dict, folder: Path) -> list[str]:
     rows = label_rows(manifest)
     fig = Figure(figsize=(10, 4.5))
     ax = fig.add_subplot()
-    width = 0.8 / len(SPLIT_NAMES)
-    for i, split in enumerate(SPLIT_NAMES):
-        offset = (i - (len(SPLIT_NAMES) - 1) / 2) * width
+    width = 0.8 / len(splits)
+    for i, split in enumerate(splits):
+        offset = (i - (len(splits) - 1) / 2) * width
         xs = [j + offset for j in range(len(rows))]
         ax.bar(xs, [r["share"][split] for r in rows], width, label=f"{split} achieved")
     targets = [(j, r["target_share"]) for j, r in enumerate(rows)]
@@ -247,13 +254,17 @@ def draw_charts(manifest: dict, folder: Path) -> list[str]:
     ax.legend()
     save(fig, "labels.png")
 
-    channels = sorted({c for s in SPLIT_NAMES for c in counts["channels"][s]})
+    channels = sorted({c for s in splits for c in counts["channels"][s]})
     fig = Figure(figsize=(10, 4.5))
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 3]})
-    left.bar(SPLIT_NAMES, [counts["templates"][s] for s in SPLIT_NAMES])
+    left.bar(splits, [counts["templates"][s] for s in splits])
     left.set_title("templates per split")
+    if len(splits) > 3:  # held-out test sets have long names
+        left.tick_params(axis="x", labelrotation=30)
+        for tick in left.get_xticklabels():
+            tick.set_horizontalalignment("right")
     bottom = [0] * len(channels)
-    for split in SPLIT_NAMES:
+    for split in splits:
         values = [counts["channels"][split].get(c, 0) for c in channels]
         right.bar(channels, values, bottom=bottom, label=split)
         bottom = [b + v for b, v in zip(bottom, values)]
@@ -311,6 +322,7 @@ def _cell(value) -> str:
 
 def render_page(corpus: Path, manifest: dict, samples: list[dict]) -> str:
     """The report's HTML; numbers come from the manifest, samples from the export."""
+    splits = split_names(manifest)
     from spacy import displacy
 
     counts = manifest["counts"]
@@ -320,7 +332,7 @@ def render_page(corpus: Path, manifest: dict, samples: list[dict]) -> str:
         "<p>"
         + html.escape(
             f"seed {manifest.get('seed')}, "
-            + ", ".join(f"{counts['examples'][s]} {s}" for s in SPLIT_NAMES)
+            + ", ".join(f"{counts['examples'][s]} {s}" for s in splits)
             + " narratives"
         )
         + "</p>",
@@ -335,13 +347,13 @@ def render_page(corpus: Path, manifest: dict, samples: list[dict]) -> str:
     )
     parts.append('<img src="labels.png" alt="label shares per split">')
     head = ["label"]
-    for s in SPLIT_NAMES:
+    for s in splits:
         head += [f"{s} spans", f"{s} share"]
     head += ["target share", "min count"]
     body = []
     for r in rows:
         line = [r["label"]]
-        for s in SPLIT_NAMES:
+        for s in splits:
             line += [r["count"][s], r["share"][s]]
         body.append(line + [r["target_share"], r["min_count"]])
     parts.append(_table("labels", head, body))
@@ -352,18 +364,15 @@ def render_page(corpus: Path, manifest: dict, samples: list[dict]) -> str:
         _table(
             "templates",
             ["split", "narratives", "templates"],
-            [[s, counts["examples"][s], counts["templates"][s]] for s in SPLIT_NAMES],
+            [[s, counts["examples"][s], counts["templates"][s]] for s in splits],
         )
     )
-    channels = sorted({c for s in SPLIT_NAMES for c in counts["channels"][s]})
+    channels = sorted({c for s in splits for c in counts["channels"][s]})
     parts.append(
         _table(
             "channels",
-            ["channel", *SPLIT_NAMES],
-            [
-                [c, *(counts["channels"][s].get(c, 0) for s in SPLIT_NAMES)]
-                for c in channels
-            ],
+            ["channel", *splits],
+            [[c, *(counts["channels"][s].get(c, 0) for s in splits)] for c in channels],
         )
     )
 
@@ -408,7 +417,7 @@ def render_page(corpus: Path, manifest: dict, samples: list[dict]) -> str:
                         pieces["truncated_narratives"][s],
                         pieces["narratives_split_into_windows"][s],
                     ]
-                    for s in SPLIT_NAMES
+                    for s in splits
                 ],
             )
         )

@@ -195,3 +195,29 @@ def test_report_command_prints_where_and_exits_with_codes(corpus, tmp_path):
     assert "Traceback" not in result.output
     result = runner.invoke(app, ["report", "--corpus", str(corpus), "--out", str(out)])
     assert result.exit_code == 7 and "[E602]" in result.output
+
+
+def test_held_out_test_sets_appear_in_every_table(tmp_path):
+    config = load_config(
+        write(
+            tmp_path / "c.yaml",
+            "narratives: 600\nseed: 9\nheldout:\n  channel: sepa\n",
+        )
+    )
+    corpus = tmp_path / "corpus"
+    build_corpus(config=config, output=corpus)
+    write_report(corpus=corpus, out=tmp_path / "report")
+    counts = json.loads((corpus / "manifest.json").read_text())["counts"]
+    page = parse(tmp_path / "report")
+    splits = [*SPLIT_NAMES, "test_unseen_channel"]
+    assert page.tables["templates"][1:] == [
+        [s, str(counts["examples"][s]), str(counts["templates"][s])] for s in splits
+    ]
+    assert page.tables["labels"][0][7:9] == [
+        "test_unseen_channel spans",
+        "test_unseen_channel share",
+    ]
+    sepa = [row for row in page.tables["channels"][1:] if row[0] == "sepa"]
+    assert sepa == [
+        ["sepa", "0", "0", "0", str(counts["examples"]["test_unseen_channel"])]
+    ]
