@@ -72,6 +72,7 @@ CATALOGUE: dict[str, str] = {
     "E606": "output folder not writable",
     "E607": "writing the export failed (disk full, quota, I/O error)",
     "E608": "not a corpus-builder export",
+    "E609": "--out holds another command's output or an input of this run",
     "E700": "baseline: a spaCy step failed",
     "E800": "interrupted (Ctrl-C or SIGTERM)",
     "E900": "transformer tokenizer missing, unreadable or without word ids",

@@ -30,7 +30,14 @@ from .errors import InputFileError, InvalidSpansError
 from .example import Example, Span
 from .exporters.hf import HfWriter
 from .exporters.spacy_docbin import SpacyWriter
-from .output import PID_FILE, check_output, discard, make_staging, publish
+from .output import (
+    PID_FILE,
+    check_not_replacing,
+    check_output,
+    discard,
+    make_staging,
+    publish,
+)
 from .tokens import iob_names, set_entities, tokenizer_info
 from .validate import span_problems
 
@@ -129,6 +136,7 @@ def import_doccano(
     Raises InputFileError for an unreadable file or line, InvalidSpansError for
     broken spans (unless dropped) or a broken text, OutputError for the folder.
     """
+    check_not_replacing(output, allowed="import", inputs=tuple(files))
     check_output(output, force=force)
     nlp = blank(config.spacy_lang)
     labels = config.export_labels

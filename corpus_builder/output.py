@@ -77,6 +77,40 @@ def check_output(output: Path, *, force: bool) -> None:
         ) from None
 
 
+def check_not_replacing(
+    output: Path, *, allowed: str, inputs: tuple[Path, ...] = ()
+) -> None:
+    """Refuse, even with ``--force``, to replace a folder another command wrote, or
+    one that holds an input of this run.
+
+    ``allowed`` names what may be replaced: ``"import"`` (a folder with an import's
+    manifest) or ``"report"``.
+    """
+    target = output.resolve()
+    for path in inputs:
+        if target == path.resolve() or target in path.resolve().parents:
+            raise OutputError(
+                f"holds {path}, an input of this run; replacing it would delete the "
+                "input: choose another --out",
+                path=str(output),
+                code="E609",
+            )
+    try:
+        manifest = json.loads((output / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(manifest, dict):
+        return
+    kind = "import" if "imported_from" in manifest else manifest.get("kind", "build")
+    if kind != allowed:
+        raise OutputError(
+            f"holds a corpus {kind}, which this command never replaces, even with "
+            "--force; choose another --out",
+            path=str(output),
+            code="E609",
+        )
+
+
 def is_export(folder: Path) -> bool:
     """True if ``folder`` holds an export this tool wrote."""
     try:

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from . import __version__
 from .config import SPLIT_NAMES
-from .errors import ExportReadError, OutputError
-from .output import check_output, discard, make_staging, publish
+from .errors import ExportReadError
+from .output import check_not_replacing, check_output, discard, make_staging, publish
 
 BUCKETS = [f"{i / 10:.1f}-{(i + 1) / 10:.1f}" for i in range(10)]
 REQUIRED_COUNTS = ("examples", "spans", "channels", "templates", "surface_forms")
@@ -128,7 +128,7 @@ def write_report(
     output folder that may not be written; ``out`` is then left as it was.
     """
     manifest = read_manifest(corpus)
-    _check_not_an_export(out)
+    check_not_replacing(out, allowed="report", inputs=(corpus,))
     check_output(out, force=force)
     samples = read_samples(corpus, samples_per_channel)
     staging = make_staging(out)
@@ -142,20 +142,6 @@ def write_report(
         discard(staging)
         raise
     return ReportResult(output=out, charts=charts, samples=len(samples))
-
-
-def _check_not_an_export(out: Path) -> None:
-    """Refuse to write a report over a corpus export, even with ``--force``."""
-    try:
-        listing = json.loads((out / "manifest.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return
-    if isinstance(listing, dict) and listing.get("kind") != "report":
-        raise OutputError(
-            "holds a corpus export, which a report never replaces; choose another "
-            "--out",
-            path=str(out),
-        )
 
 
 def _write_listing(folder: Path, corpus: Path) -> None:

@@ -297,3 +297,23 @@ def test_force_replaces_an_earlier_import_which_validates_clean(tmp_path, config
     report = validate_export(out)
     assert report.problems == []
     assert sorted(kind for _, kind, _ in report.checked) == ["hf"] + ["spacy"] * 3
+
+
+def test_import_never_replaces_a_build_export_or_its_own_input(tmp_path, config):
+    from corpus_builder.build import build_corpus
+    from corpus_builder.errors import OutputError
+
+    from .conftest import files_of
+
+    export = tmp_path / "export"
+    build_corpus(config=load_config(None, overrides={"narratives": 60}), output=export)
+    before = files_of(export)
+    inside = export / "doccano" / "dev.jsonl"
+    with pytest.raises(OutputError, match="an input of this run") as caught:
+        import_doccano(files=[inside], output=export, config=config, force=True)
+    assert caught.value.code == "E609"
+    outside = write_lines(tmp_path / "admin.jsonl", reviewed_lines())
+    with pytest.raises(OutputError, match="holds a corpus build") as caught:
+        import_doccano(files=[outside], output=export, config=config, force=True)
+    assert caught.value.code == "E609"
+    assert files_of(export) == before

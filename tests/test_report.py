@@ -166,11 +166,16 @@ def test_report_is_the_same_bytes_twice_and_force_replaces_it(corpus, tmp_path):
         write_report(corpus=corpus, out=tmp_path / "a", force=True)
 
 
-def test_a_report_never_replaces_a_corpus_export(corpus):
+def test_a_report_never_replaces_a_corpus_export(corpus, tmp_path):
     before = files_of(corpus)
-    with pytest.raises(OutputError, match="holds a corpus export"):
+    with pytest.raises(OutputError, match="an input of this run") as caught:
         write_report(corpus=corpus, out=corpus, force=True)
-    assert files_of(corpus) == before
+    assert caught.value.code == "E609"
+    other = tmp_path / "other"
+    shutil.copytree(corpus, other)
+    with pytest.raises(OutputError, match="holds a corpus build, which this command"):
+        write_report(corpus=corpus, out=other, force=True)
+    assert files_of(corpus) == before == files_of(other)
 
 
 def test_a_missing_or_foreign_corpus_is_a_coded_error(tmp_path):
