@@ -38,7 +38,34 @@ def balance_report(config: Config, stats: Stats) -> dict[str, Any]:
         "tolerance": config.balance.tolerance,
         "checked_split": "train",
         "labels": labels,
+        "missing_labels": missing_labels(config, stats),
     }
+
+
+def missing_labels(config: Config, stats: Stats) -> dict[str, list[str]]:
+    """Per split with a share above 0, the labels it has no mention of (a corpus
+    too small for its templates and splits)."""
+    out = {}
+    for split in stats.splits:
+        if split in SPLIT_NAMES and config.splits[split] == 0:
+            continue
+        absent = [
+            name for name in config.export_labels if not stats.labels[split][name]
+        ]
+        if absent:
+            out[split] = absent
+    return out
+
+
+def count_warnings(config: Config, stats: Stats) -> None:
+    """Add the corpus-wide coded warnings to ``stats.warnings``: W107 per label a
+    split lacks, W108 per narrative whose code-point Doccano offsets a browser
+    counting UTF-16 units would read shifted."""
+    stats.warnings["W107"] += sum(
+        len(v) for v in missing_labels(config, stats).values()
+    )
+    if not config.doccano_utf16:
+        stats.warnings["W108"] += stats.outside_bmp
 
 
 def diversity_report(config: Config, stats: Stats) -> dict[str, Any]:
@@ -82,8 +109,8 @@ def check_achieved(config: Config, stats: Stats) -> None:
             achieved = train[name] / total
             if share_problem(label, achieved, target, config.balance.tolerance):
                 raise PlanError(
-                    f"balance: {name} reached {achieved:.1%} of train mentions "
-                    f"against a target of {target:.1%} once rendered (field-length "
+                    f"balance: {name} reached {achieved:.2%} of train mentions "
+                    f"against a target of {target:.2%} once rendered (field-length "
                     "cuts drop spans); raise balance.tolerance or use templates "
                     "without a max_length",
                     code="E507",

@@ -18,6 +18,7 @@ from . import __version__
 from .balance import (
     balance_report,
     check_achieved,
+    count_warnings,
     diversity_report,
     form_share_problem,
     label_forms,
@@ -201,6 +202,7 @@ def build_corpus(
             if progress and (done % 500 == 0 or done == total):
                 progress(done, total)
         check_achieved(config, stats)
+        count_warnings(config, stats)
         for writer in writers:
             writer.close()
         write_graph_tables(graph, staging / "graph")

@@ -99,8 +99,9 @@ class Balance:
         if self.mode == "uniform":
             return {label: 1 / len(labels) for label in labels}
         if self.mode == "weights":
-            total = sum(self.weights.get(label, 0.0) for label in labels)
-            return {label: self.weights.get(label, 0.0) / total for label in labels}
+            # A label the weights do not name weighs 1, as in `aliases`.
+            total = sum(self.weights.get(label, 1.0) for label in labels)
+            return {label: self.weights.get(label, 1.0) / total for label in labels}
         return None
 
 
@@ -619,8 +620,9 @@ def _balance(c: _Checker, b: dict[str, Any], labels: tuple[str, ...]) -> Balance
     if mode == "weights" and not weights:
         raise c.fail(
             "balance.weights",
-            "mode is weights but no label has a weight above 0; give each label a "
-            "weight, e.g. {CUSTOMER: 2, INVOICE: 1}",
+            "mode is weights but no label has a weight; give the labels to raise or "
+            "lower a weight (the others weigh 1), e.g. {CUSTOMER: 2}, or use "
+            "mode: uniform",
         )
     if mode != "weights" and weights:
         raise c.fail(

@@ -89,6 +89,8 @@ WARNINGS: dict[str, str] = {
     "W104": "a noisy spelling off token boundaries was written clean",
     "W105": "a narrative longer than transformer.max_length was truncated",
     "W106": "a span got no piece from the transformer tokenizer",
+    "W107": "a split has no mention of a label (the corpus is too small)",
+    "W108": "a narrative outside the BMP under code-point Doccano offsets",
 }
 
 

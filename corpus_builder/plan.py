@@ -667,7 +667,7 @@ def check_targets(
                 f"{{{label}:...}} slot or raise its target"
             )
         problems.append(
-            f"{label} {when} at {achieved:.1%} against a target of {target:.1%} ({fix})"
+            f"{label} {when} at {achieved:.2%} against a target of {target:.2%} ({fix})"
         )
     if problems:
         raise PlanError(

@@ -348,3 +348,43 @@ def test_planned_builds_are_byte_identical(tmp_path):
     a = build(tmp_path, text, "a")
     b = build(tmp_path, text, "b")
     assert a.manifest["files"] == b.manifest["files"]
+
+
+def test_a_corpus_too_small_for_its_splits_warns_per_missing_label(tmp_path):
+    result = build(tmp_path, "narratives: 50\n")
+    spans = result.manifest["counts"]["spans"]
+    missing = result.manifest["balance"]["missing_labels"]
+    want = {
+        split: [label for label in DEFAULT_LABELS if spans[label][split] == 0]
+        for split in MAIN
+    }
+    assert missing == {split: labels for split, labels in want.items() if labels}
+    assert missing  # 50 narratives cannot give every split every label
+    warnings = result.manifest["counts"]["warnings"]
+    assert warnings["W107"] == sum(len(labels) for labels in missing.values())
+
+
+def test_narratives_outside_the_bmp_warn_under_code_point_doccano_offsets():
+    from corpus_builder.balance import count_warnings
+    from corpus_builder.example import Example, Span
+    from corpus_builder.stats import Stats
+
+    text = "\U0001f4b3 PMT ALPHABRIDGE SOLUTIONS"
+    example = Example("ex-1", text, (Span(6, 27, "CUSTOMER", "CUS-1"),), split="train")
+    for utf16, want in ((False, 1), (True, 0)):
+        config = load_config(
+            None, overrides={"doccano_offsets": "utf16" if utf16 else "code_points"}
+        )
+        stats = Stats()
+        stats.write(example, None)
+        count_warnings(config, stats)
+        assert stats.warnings["W108"] == want
+
+
+def test_weights_that_name_some_labels_leave_the_others_at_one(tmp_path):
+    config = load_config(
+        write(tmp_path / "c.yaml", "balance:\n  mode: weights\n  weights: {DATE: 2}\n")
+    )
+    targets = config.balance.targets(config.labels)
+    assert targets["DATE"] == 2 / 9
+    assert all(targets[label] == 1 / 9 for label in DEFAULT_LABELS if label != "DATE")

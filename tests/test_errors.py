@@ -290,6 +290,8 @@ def test_cut_and_dropped_spans_are_coded_warnings_in_the_counts():
         "W104": 0,
         "W105": 0,
         "W106": 0,
+        "W107": 0,
+        "W108": 0,
     }
     assert counts["spans_dropped_by_truncation"]["CONTRACT"] == 1
 
