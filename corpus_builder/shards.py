@@ -239,19 +239,20 @@ def run_shards(
         from .dask_engine import run_on_dask
 
         yield from run_on_dask(work, shards, workers=workers)
-    elif workers <= 1:
+    elif "fork" not in multiprocessing.get_all_start_methods():
+        # TODO(#6): without fork (Windows, macOS defaults aside) shards render in
+        # this process, one after another.
         for shard in shards:
             yield render_shard(work, shard)
     else:
-        yield from _run_forked(work, shards, workers)
+        # Even one worker is a process of its own: this one only writes, and the
+        # worker's spaCy vocabulary is dropped with it every few shards.
+        yield from _run_forked(work, shards, max(1, workers))
 
 
+# What forked workers inherit: the work and every shard (only positions travel).
 _WORK: Work | None = None
-
-
-def _forked_shard(shard: Shard) -> ShardOutput:
-    assert _WORK is not None
-    return render_shard(_WORK, shard)
+_SHARDS: list[Shard] = []
 
 
 def _start_worker(parent: int) -> None:
@@ -276,32 +277,107 @@ def _die_with_parent() -> None:
         pass
 
 
+def _serve(conn, parent: int) -> None:
+    """A worker: render the shards that come down ``conn`` until told to stop."""
+    _start_worker(parent)
+    assert _WORK is not None
+    while True:
+        try:
+            position = conn.recv()
+        except EOFError:
+            return
+        if position is None:
+            return
+        try:
+            reply = ("ok", render_shard(_WORK, _SHARDS[position]))
+        except BaseException as exc:  # handed to the parent, which raises it
+            reply = ("error", exc)
+        try:
+            conn.send(reply)
+        except Exception as exc:  # an error that does not pickle
+            conn.send(("error", RuntimeError(f"{reply[1]!r} ({exc})")))
+
+
+class _Worker:
+    """One forked process with its own pipe; it renders at most
+    SHARDS_PER_PROCESS shards, then ends and another takes its place."""
+
+    def __init__(self, context) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(child, os.getpid()), daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.sent = 0
+        self.received = 0
+
+    def result(self) -> ShardOutput:
+        try:
+            status, value = self.conn.recv()
+        except EOFError:
+            code = self.process.exitcode
+            raise RuntimeError(
+                f"a worker process ended while rendering a shard (exit code {code})"
+            ) from None
+        self.received += 1
+        if self.received == SHARDS_PER_PROCESS:
+            self.stop()
+        if status == "error":
+            raise value
+        return value
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(timeout=5)
+        self.kill()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
 def _run_forked(work: Work, shards: list[Shard], workers: int) -> Iterator[ShardOutput]:
-    global _WORK
+    global _WORK, _SHARDS
     # Workers are forked: they share the graph and the loaded pipeline with this
-    # process instead of receiving copies.
+    # process instead of receiving copies. Every worker is forked from this
+    # (main) thread, at a point where it holds no lock.
     work.local()
-    _WORK = work
+    _WORK, _SHARDS = work, shards
+    position = {id(shard): i for i, shard in enumerate(shards)}
     context = multiprocessing.get_context("fork")
-    pool = context.Pool(
-        workers,
-        initializer=_start_worker,
-        initargs=(os.getpid(),),
-        maxtasksperchild=SHARDS_PER_PROCESS,
-    )
+    slots: list[_Worker | None] = [None] * workers
+    started: list[_Worker] = []
+    count = 0
+
+    def submit(shard: Shard) -> _Worker:
+        nonlocal count
+        slot = count % workers
+        count += 1
+        worker = slots[slot]
+        if worker is None or worker.sent == SHARDS_PER_PROCESS:
+            worker = slots[slot] = _Worker(context)
+            started.append(worker)
+        worker.conn.send(position[id(shard)])
+        worker.sent += 1
+        return worker
+
     try:
         yield from ordered(
-            lambda shard: pool.apply_async(_forked_shard, (shard,)),
-            lambda pending: pending.get(),
-            shards,
-            window=2 * workers,
+            submit, lambda worker: worker.result(), shards, window=2 * workers
         )
-        pool.close()
-        pool.join()
+        for worker in started:
+            if worker.process.is_alive():
+                worker.stop()
     finally:
-        pool.terminate()
-        pool.join()
-        _WORK = None
+        for worker in started:
+            worker.kill()
+        _WORK, _SHARDS = None, []
 
 
 def ordered(
