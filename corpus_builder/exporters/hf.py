@@ -26,7 +26,6 @@ from datasets import ClassLabel, DatasetDict, Features, Sequence, Value
 from spacy.tokens import Doc
 
 from ..example import Example
-from ..tokens import doc_to_iob
 from . import SPLITS
 from .arrow_stream import DatasetDictWriter, table_bytes
 
@@ -46,6 +45,37 @@ def features_for(tag_names: list[str]) -> Features:
             "language": Value("string"),
         }
     )
+
+
+def word_rows(
+    doc: Doc, example: Example, index: dict[str, int]
+) -> tuple[list[str], list[bool], list[int]]:
+    """Words, trailing spaces and IOB2 tag ids of ``doc``, in one pass over it.
+
+    The tags come from the example's spans, which the renderer placed and
+    validation put on token boundaries: a token starting where a span starts is
+    ``B-``, one inside it ``I-``; the same tags ``doc.ents`` gives.
+    """
+    words: list[str] = []
+    spaces: list[bool] = []
+    tags: list[int] = []
+    spans = sorted(example.spans, key=lambda s: s.start)
+    outside = index["O"]
+    at = 0
+    for token in doc:
+        start = token.idx
+        text = token.text
+        words.append(text)
+        spaces.append(bool(token.whitespace_))
+        while at < len(spans) and spans[at].end <= start:
+            at += 1
+        if at < len(spans) and spans[at].start <= start:
+            span = spans[at]
+            prefix = "B-" if span.start == start else "I-"
+            tags.append(index[prefix + span.label])
+        else:
+            tags.append(outside)
+    return words, spaces, tags
 
 
 class HfWriter:
@@ -81,9 +111,9 @@ class HfWriter:
     def write(self, example: Example, doc: Doc) -> None:
         columns = self._columns[example.split]
         columns["id"].append(example.id)
-        columns["tokens"].append([t.text for t in doc])
-        columns["spaces"].append([bool(t.whitespace_) for t in doc])
-        tags = [self._index[tag] for tag in doc_to_iob(doc)]
+        words, spaces, tags = word_rows(doc, example, self._index)
+        columns["tokens"].append(words)
+        columns["spaces"].append(spaces)
         columns["ner_tags"].append(tags)
         self._digests[example.split].update(
             json.dumps([example.id, example.text, tags], ensure_ascii=False).encode()
