@@ -83,7 +83,10 @@ class Work:
         if "writers" not in self._local:
             config = self.config
             if "nlp" not in self._local:
+                # A process of its own (a Dask worker) renders many shards: its
+                # pipeline is made afresh every few, with an empty vocabulary.
                 self._local["nlp"] = spacy.blank(config.spacy_lang)
+                self._local["renew"] = True
             self._local.update(
                 surface_index=build_surface_index(self.graph),
                 labels={label: config.export_label(label) for label in config.labels},
@@ -214,12 +217,16 @@ class ShardOutput:
 
 def render_shard(work: Work, shard: Shard) -> ShardOutput:
     """Render ``shard`` and return its part of every export."""
-    writers = work.local()["writers"]
+    local = work.local()
+    writers = local["writers"]
     count = 0
     for example, doc in examples(work, shard):
         for writer in writers:
             writer.write(example, doc)
         count += 1
+    local["shards"] = local.get("shards", 0) + 1
+    if local.get("renew") and local["shards"] % SHARDS_PER_PROCESS == 0:
+        local["nlp"] = spacy.blank(work.config.spacy_lang)
     return ShardOutput(shard.index, count, [writer.take() for writer in writers])
 
 
