@@ -169,7 +169,7 @@ def main() -> None:
     print(f"time for {n:,} / time for {small:,} (1 worker): {ratio:.2f}")
     print(f"--workers 2 speed-up over --workers 1: {speedup:.2f}x")
     print(f"--workers 2 output identical to --workers 1: {same}")
-    print(f"started {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(f"finished {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
 
 
 if __name__ == "__main__":
