@@ -56,9 +56,9 @@ def train_baseline(*, corpus: Path, out: Path, steps: int = 600) -> dict:
             "--output",
             str(out / "model"),
             "--paths.train",
-            str(spacy_dir / "train.spacy"),
+            _docbins(spacy_dir, "train"),
             "--paths.dev",
-            str(spacy_dir / "dev.spacy"),
+            _docbins(spacy_dir, "dev"),
             "--training.max_steps",
             str(steps),
             "--training.eval_frequency",
@@ -73,7 +73,7 @@ def train_baseline(*, corpus: Path, out: Path, steps: int = 600) -> dict:
         [
             "evaluate",
             str(best),
-            str(spacy_dir / "test.spacy"),
+            _docbins(spacy_dir, "test"),
             "--output",
             str(out / "test-metrics.json"),
         ],
@@ -122,3 +122,9 @@ def _report(result: dict, corpus: Path) -> str:
             f"| {label} | {scores['p']:.3f} | {scores['r']:.3f} | {scores['f']:.3f} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _docbins(spacy_dir: Path, name: str) -> str:
+    """A split's DocBin file, or its folder of DocBins for a large split."""
+    single = spacy_dir / f"{name}.spacy"
+    return str(single if single.exists() else spacy_dir / name)

@@ -7,7 +7,8 @@ import hashlib
 import json
 import platform
 import random
-from dataclasses import dataclass, replace
+from collections import Counter
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
@@ -25,7 +26,7 @@ from .balance import (
 )
 from .card import write_card
 from .config import Config, blank_pipeline, config_to_dict
-from .errors import OutputError
+from .errors import ConfigError, OutputError
 from .exporters import split_file
 from .exporters.conll import ConllWriter
 from .exporters.doccano import DoccanoWriter
@@ -36,19 +37,20 @@ from .exporters.labelstudio import LabelStudioWriter
 from .exporters.prodigy import ProdigyWriter
 from .exporters.spacy_docbin import SpacyWriter
 from .exporters.tasks import TaskWriter
-from .exporters.transformer import TransformerWriter, load_tokenizer
-from .fields import build_surface_index
+from .exporters.transformer import (
+    LoadedTokenizer,
+    TransformerWriter,
+    load_tokenizer,
+)
 from .graph import Graph, build_graph, check_graph
 from .output import PID_FILE, check_output, discard, make_staging, publish
-from .plan import check_labels, contexts_of, plan_corpus, weighted_templates
+from .plan import CorpusPlan, check_labels, plan_corpus, weighted_templates
 from .probe import check_alignment
 from .relations import RELATION_TYPES, RelationFinder
-from .render import RenderSettings, render
+from .shards import ENGINES, Shard, Work, cut, examples, run_shards
 from .stats import Stats
 from .templates import Template, load_templates
-from .tokens import iob_names, set_entities, tokenizer_info
-from .validate import check_example
-from .variants import ALIAS_FORMS
+from .tokens import iob_names, tokenizer_info
 
 OFFSET_UNIT = "unicode code points of NFC text, end exclusive"
 Progress = Callable[[int, int], None]
@@ -78,8 +80,14 @@ def prepare(config: Config) -> tuple[list[Template], spacy.language.Language]:
     return templates, nlp
 
 
-def generate(config: Config, templates: list[Template], nlp, graph: Graph):
-    """Yield ``(example, doc)`` for every transaction, rendered, validated, split."""
+def plan_and_cut(
+    config: Config,
+    templates: list[Template],
+    nlp,
+    graph: Graph,
+    tokenizer: LoadedTokenizer | None = None,
+) -> tuple[Work, list[Shard], CorpusPlan]:
+    """Plan the corpus and cut it into shards, ready to render anywhere."""
     plan = plan_corpus(
         config,
         templates,
@@ -88,53 +96,24 @@ def generate(config: Config, templates: list[Template], nlp, graph: Graph):
         split_rng=derive_rng(config.seed, "split-order"),
         choice_seed=derive_rng(config.seed, "choice").getrandbits(64),
     )
-    settings = RenderSettings(
-        typo_rate=config.typo_rate,
-        ocr_rate=config.ocr_rate,
-        extra_spaces_rate=config.extra_spaces_rate,
-        confuser_rate=config.confuser_rate,
-        alias_weights=config.alias_weights,
-        surface_index=build_surface_index(graph),
-        tokenizer=nlp.make_doc,
-        max_form_share=config.diversity.max_form_share,
+    work = Work(
+        config=config,
+        templates=list(templates),
+        graph=graph,
+        tag_names=iob_names(config.export_labels),
+        render_seed=derive_rng(config.seed, "render").getrandbits(64),
+        tokenizer=tokenizer,
     )
-    per_split = split_settings(config, settings)
-    render_seed = derive_rng(config.seed, "render").getrandbits(64)
-    labels = {label: config.export_label(label) for label in config.labels}
-    contexts = contexts_of(graph)
-    for index, (ctx, split, template) in enumerate(
-        zip(contexts, plan.splits, plan.templates), start=1
-    ):
-        if template.language != ctx.language:
-            ctx = replace(ctx, language=template.language)
-        # Each narrative draws from its own generator, so a knob that changes one
-        # narrative's draws leaves the others as they were.
-        rng = random.Random(render_seed + index)
-        record = f"ex-{index:07d}"
-        example = render(
-            template, ctx, rng, record=record, labels=labels, settings=per_split[split]
-        )
-        example = replace(example, split=split)
-        settings.count_forms(example)
-        doc = nlp.make_doc(example.text)
-        check_example(example, doc)
-        set_entities(doc, example)
-        yield example, doc
+    work.adopt(nlp)
+    shards = list(cut(plan.splits, plan.templates, work))
+    return work, shards, plan
 
 
-def split_settings(
-    config: Config, settings: RenderSettings
-) -> dict[str, RenderSettings]:
-    """Render settings per split: a held-out alias form only in its own test set."""
-    form = config.heldout.alias_form
-    if form is None:
-        return {split: settings for split in config.split_names}
-    elsewhere = replace(settings, alias_weights={**settings.alias_weights, form: 0.0})
-    only = {name: 0.0 for name in ALIAS_FORMS}
-    only[form] = 1.0
-    out = {split: elsewhere for split in config.split_names}
-    out["test_unseen_alias"] = replace(settings, alias_weights=only)
-    return out
+def generate(config: Config, templates: list[Template], nlp, graph: Graph):
+    """Yield ``(example, doc)`` for every transaction, rendered, validated, split."""
+    work, shards, _ = plan_and_cut(config, templates, nlp, graph)
+    for shard in shards:
+        yield from examples(work, shard)
 
 
 def build_corpus(
@@ -143,15 +122,27 @@ def build_corpus(
     output: Path,
     force: bool = False,
     progress: Progress | None = None,
+    workers: int = 1,
+    engine: str = "local",
 ) -> BuildResult:
     """Build the corpus of ``config`` into ``output``, all of it or nothing.
 
-    ``progress(done, total)`` is called as narratives are written and once more
-    right before the export is published; an exception it raises stops the build.
+    ``progress(done, total)`` is called as shards are written and once more right
+    before the export is published; an exception it raises stops the build.
+    ``workers`` processes render the shards (``engine``: ``local`` forks them on
+    this machine, ``dask`` runs them on a Dask cluster); the bytes written are the
+    same for any number of workers and either engine.
+
     Raises a CorpusBuilderError subclass for bad input; the old ``output`` is then
     left as it was.
     """
     check_output(output, force=force)
+    if engine not in ENGINES:
+        raise ConfigError(
+            f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}",
+            path="<options>",
+            key="engine",
+        )
     templates, nlp = prepare(config)
     graph = build_graph(config, derive_rng(config.seed, "graph"))
     check_graph(graph)
@@ -159,6 +150,7 @@ def build_corpus(
     loaded = None
     if config.transformer.tokenizer:
         loaded = load_tokenizer(config.transformer.tokenizer)
+    work, shards, plan = plan_and_cut(config, templates, nlp, graph, loaded)
 
     staging = make_staging(output)
     try:
@@ -166,12 +158,15 @@ def build_corpus(
         stats = Stats(splits)
         finder = RelationFinder(graph)
         utf16 = config.doccano_utf16
+        spacy_writer = SpacyWriter(
+            staging / "spacy", splits=splits, sizes=Counter(plan.splits)
+        )
         writers = [
             DoccanoWriter(staging / "doccano", utf16=utf16, splits=splits),
             DoccanoRelationWriter(
                 staging / "doccano" / "relations", finder, utf16=utf16, splits=splits
             ),
-            SpacyWriter(staging / "spacy", splits=splits),
+            spacy_writer,
             HfWriter(staging / "hf", tag_names, splits=splits),
             ConllWriter(staging / "conll", splits=splits),
             LabelStudioWriter(
@@ -194,12 +189,15 @@ def build_corpus(
             )
             writers.append(transformer)
         total = len(graph.transactions)
-        for done, (example, doc) in enumerate(
-            generate(config, templates, nlp, graph), start=1
-        ):
-            for writer in writers:
-                writer.write(example, doc)
-            if progress and (done % 500 == 0 or done == total):
+        done = 0
+        for output_ in run_shards(work, shards, workers=workers, engine=engine):
+            for writer, part in zip(writers, output_.parts):
+                if writer is spacy_writer:
+                    writer.add(part, output_.index)
+                else:
+                    writer.add(part)
+            done += output_.count
+            if progress:
                 progress(done, total)
         check_achieved(config, stats)
         count_warnings(config, stats)

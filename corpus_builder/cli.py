@@ -98,6 +98,19 @@ def build(
         help="Tokenizer folder (tokenizer.json or vocab.txt): also write the "
         "transformer/ subword dataset (overrides `transformer.tokenizer`).",
     ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        "-w",
+        min=1,
+        help="Processes that render shards; the output is the same for any number.",
+    ),
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        help="Where shards run: local (processes on this machine) or dask (a Dask "
+        "cluster; needs corpus-builder[dask]).",
+    ),
 ) -> None:
     """Generate the graph and the narratives, and write every export."""
     try:
@@ -126,6 +139,8 @@ def build(
                 output=output,
                 force=force,
                 progress=lambda done, total: _advance(bar, task, done, total),
+                workers=workers,
+                engine=engine,
             )
     except CorpusBuilderError as error:
         _fail(error)

@@ -33,6 +33,8 @@ DEFAULT_LABELS = (
 SUPPORTED_LOCALES = ("id_ID", "en_US")
 SPLIT_NAMES = ("train", "validation", "test")
 SPLIT_BY = ("both", "template", "customer", "random")
+# Largest shard: a spaCy DocBin of one shard stays a file of bounded size.
+MAX_SHARD_SIZE = 50_000
 # Extra test sets: config key under `heldout` -> split name.
 HELDOUT_SPLITS = {
     "channel": "test_unseen_channel",
@@ -154,6 +156,7 @@ class Config:
     diversity: Diversity = NO_DIVERSITY
     transformer: TransformerConfig = TransformerConfig()
     source: str = "<defaults>"
+    shard_size: int = 5000
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -441,6 +444,11 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
     c = _Checker(source, lines)
     seed = c.whole("seed", data.get("seed"), minimum=0)
     narratives = c.whole("narratives", data.get("narratives"), minimum=1)
+    shard_size = c.whole("shard_size", data.get("shard_size"), minimum=1)
+    if shard_size > MAX_SHARD_SIZE:
+        raise c.fail(
+            "shard_size", f"must be at most {MAX_SHARD_SIZE}, got {shard_size}"
+        )
 
     g = data["graph"]
     locales = g.get("locales")
@@ -577,6 +585,7 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
         diversity=_diversity(c, data["diversity"]),
         transformer=transformer,
         source=source,
+        shard_size=shard_size,
         raw=data,
     )
 

@@ -111,6 +111,17 @@ class CorpusBuilderError(Exception):
             setattr(self, name, value)
         super().__init__(f"[{self.code}] {message}")
 
+    def __reduce__(self):
+        # Errors raised in a worker process travel back to the parent by pickle.
+        return _rebuild, (type(self), self.args, self.__dict__)
+
+
+def _rebuild(cls: type, args: tuple, state: dict) -> CorpusBuilderError:
+    error = Exception.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class ConfigError(CorpusBuilderError):
     """A config key is unknown, missing, of the wrong type or out of range."""

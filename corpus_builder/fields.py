@@ -330,16 +330,52 @@ FIELDS: dict[str, Field] = {
 NOISY_FIELDS = ("customer", "invoice", "invoice2", "invoice3", "contract", "po")
 
 
-def build_surface_index(graph) -> dict[str, frozenset[str]]:
+class SurfaceIndex:
+    """Upper-cased surface form -> the ids that spell it, as a frozenset.
+
+    Held compactly (one id as a plain string, a sorted tuple for several): the index
+    has a few entries per graph entity and lives in every rendering process.
+    """
+
+    def __init__(self, owners: dict[str, str | tuple[str, ...]]) -> None:
+        self._owners = owners
+
+    def get(self, text: str, default: frozenset[str] = frozenset()) -> frozenset[str]:
+        found = self._owners.get(text)
+        if found is None:
+            return default
+        return frozenset((found,) if isinstance(found, str) else found)
+
+    def __getitem__(self, text: str) -> frozenset[str]:
+        if text not in self._owners:
+            raise KeyError(text)
+        return self.get(text)
+
+    def __contains__(self, text: object) -> bool:
+        return text in self._owners
+
+    def __len__(self) -> int:
+        return len(self._owners)
+
+
+def build_surface_index(graph) -> SurfaceIndex:
     """Every clean surface form of a customer or identifier, upper-cased, to its ids.
 
     A form that maps to two ids is ambiguous; noise that would turn one entity's form
     into another's is refused with this index.
     """
-    index: dict[str, set[str]] = {}
+    index: dict[str, str | tuple[str, ...]] = {}
 
     def add(text: str, kb_id: str) -> None:
-        index.setdefault(text.upper(), set()).add(kb_id)
+        key = text.upper()
+        found = index.get(key)
+        if found is None:
+            index[key] = kb_id
+        elif isinstance(found, str):
+            if found != kb_id:
+                index[key] = tuple(sorted((found, kb_id)))
+        elif kb_id not in found:
+            index[key] = tuple(sorted((*found, kb_id)))
 
     for customer in graph.customers.values():
         add(customer.legal_name, customer.customer_id)
@@ -358,7 +394,7 @@ def build_surface_index(graph) -> dict[str, frozenset[str]]:
     for po in graph.purchase_orders.values():
         for form in variants.po_forms(po.po_number):
             add(form.text, po.po_number)
-    return {text: frozenset(ids) for text, ids in index.items()}
+    return SurfaceIndex(index)
 
 
 def context_provides(ctx: Context) -> set[str]:

@@ -427,13 +427,17 @@ class _Chooser:
         }
         self.counts: dict[str, Counter[str]] = defaultdict(Counter)
         self.used: dict[str, Counter[str]] = defaultdict(Counter)
+        # Weighted candidates per candidate list (shared, never changed) and language.
+        self._weighted: dict[tuple[int, str], list[tuple[Template, float]]] = {}
+
+    @staticmethod
+    def language(ctx: Context) -> str:
+        if ctx.customer:
+            return ctx.customer.language
+        return "id" if ctx.txn.currency == "IDR" else "en"
 
     def weight(self, template: Template, ctx: Context) -> float:
-        language = (
-            ctx.customer.language
-            if ctx.customer
-            else ("id" if ctx.txn.currency == "IDR" else "en")
-        )
+        language = self.language(ctx)
         return (
             template.weight
             * (3.0 if template.language == language else 1.0)
@@ -450,8 +454,12 @@ class _Chooser:
         cap: int | None,
     ) -> Template:
         kind = TEMPLATE_KIND.get(ctx.txn.kind, ctx.txn.kind)
-        weighted = [(t, self.weight(t, ctx)) for t in candidates]
-        weighted = [(t, w) for t, w in weighted if w > 0]
+        key = (id(candidates), self.language(ctx))
+        weighted = self._weighted.get(key)
+        if weighted is None:
+            weighted = [(t, self.weight(t, ctx)) for t in candidates]
+            weighted = [(t, w) for t, w in weighted if w > 0]
+            self._weighted[key] = weighted
         if not weighted:
             raise PlanError(
                 f"every template that can tell a {kind} transaction in the {split} "
@@ -524,13 +532,22 @@ def plan_corpus(
 
     candidates = []
     capacity: dict[str, Counter[str]] = defaultdict(Counter)
+    # Transactions of one split, kind, currency and provided needs share candidates.
+    known: dict[tuple, tuple[list[Template], dict[str, int]]] = {}
     for i, ctx in enumerate(contexts):
-        found = [t for t in pools[splits[i]] if can_tell(t, ctx, provides[i])]
-        if not found:
-            raise _no_template(splits[i], ctx)
+        key = (splits[i], ctx.txn.kind, ctx.txn.currency, frozenset(provides[i]))
+        if key not in known:
+            found = [t for t in pools[splits[i]] if can_tell(t, ctx, provides[i])]
+            if not found:
+                raise _no_template(splits[i], ctx)
+            most = {
+                label: max(vectors[t.id][label] for t in found)
+                for label in config.labels
+            }
+            known[key] = (found, most)
+        found, most = known[key]
         candidates.append(found)
-        for label in config.labels:
-            capacity[splits[i]][label] += max(vectors[t.id][label] for t in found)
+        capacity[splits[i]].update(most)
     _check_reachable(config, sizes, capacity)
 
     goal = config.balance.targets(config.labels)
@@ -594,12 +611,16 @@ def _choose_all(
     # planned: a minimum count that needs all of them forces the choice.
     left = {s: Counter(capacity[s]) for s in capacity}
     chosen = []
+    bests: dict[int, dict[str, int]] = {}
     for i, ctx in enumerate(contexts):
         split = splits[i]
-        best = {
-            label: max(chooser.vectors[t.id][label] for t in candidates[i])
-            for label in config.labels
-        }
+        best = bests.get(id(candidates[i]))
+        if best is None:
+            best = {
+                label: max(chooser.vectors[t.id][label] for t in candidates[i])
+                for label in config.labels
+            }
+            bests[id(candidates[i])] = best
         urgent = []
         if split in SPLIT_NAMES:
             for label, minimum in config.balance.min_count.items():

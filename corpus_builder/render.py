@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from rapidfuzz import fuzz
 from spacy.tokens import Doc
@@ -49,7 +49,8 @@ class RenderSettings:
     extra_spaces_rate: float = 0.0
     confuser_rate: float = 0.0
     alias_weights: dict[str, float] = field(default_factory=dict)
-    surface_index: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Upper-cased surface -> owner ids (a dict or fields.SurfaceIndex).
+    surface_index: Any = field(default_factory=dict)
     # The export tokenizer: a noisy mention that would not sit on its token
     # boundaries (``07I.`` stays one token where ``071.`` splits) is written clean.
     tokenizer: Callable[[str], Doc] | None = None

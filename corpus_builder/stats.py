@@ -13,14 +13,16 @@ from .errors import WARNINGS
 from .example import Example
 
 
+def _sets() -> defaultdict:
+    return defaultdict(set)
+
+
 class Stats:
     def __init__(self, splits: tuple[str, ...] = SPLIT_NAMES) -> None:
         self.splits = splits
         self.customers: dict[str, set[str]] = defaultdict(set)
         self.template_uses: dict[str, Counter[str]] = defaultdict(Counter)
-        self.label_templates: dict[str, dict[str, set[str]]] = defaultdict(
-            lambda: defaultdict(set)
-        )
+        self.label_templates: dict[str, dict[str, set[str]]] = defaultdict(_sets)
         self.examples: Counter[str] = Counter()
         self.labels: dict[str, Counter[str]] = defaultdict(Counter)
         self.channels: dict[str, Counter[str]] = defaultdict(Counter)
@@ -66,6 +68,34 @@ class Stats:
         self.warnings.update(example.warnings)
         digest = hashlib.blake2b(example.text.encode(), digest_size=8).digest()
         self._texts[split].add(digest)
+
+    def take(self) -> "Stats":
+        """The counts so far (to merge into the build's), and a fresh start."""
+        done = Stats(self.splits)
+        done.__dict__, self.__dict__ = self.__dict__, done.__dict__
+        return done
+
+    def add(self, other: "Stats") -> None:
+        """Add the counts of ``other`` (a later shard) to these."""
+        for name in ("examples", "truncated", "noisy", "warnings"):
+            getattr(self, name).update(getattr(other, name))
+        for name in ("template_uses", "labels", "channels", "languages", "kinds"):
+            mine = getattr(self, name)
+            for key, counter in getattr(other, name).items():
+                mine[key].update(counter)
+        for name in ("forms", "similarity"):
+            mine = getattr(self, name)
+            for key, counter in getattr(other, name).items():
+                mine[key].update(counter)
+        for name in ("customers", "templates", "surfaces", "_texts"):
+            mine = getattr(self, name)
+            for key, values in getattr(other, name).items():
+                mine[key] |= values
+        for split, labels in other.label_templates.items():
+            for label, templates in labels.items():
+                self.label_templates[split][label] |= templates
+        self.no_entity += other.no_entity
+        self.outside_bmp += other.outside_bmp
 
     def close(self) -> None:
         pass

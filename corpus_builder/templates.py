@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -91,15 +92,16 @@ class Template:
     wrap: int = 0  # hard line width of the channel; 0: one line
     max_length: int = 0  # the channel's field length; longer text is cut; 0: none
 
-    @property
+    # Cached: the planner asks them for every transaction.
+    @cached_property
     def slots(self) -> tuple[Slot, ...]:
         return tuple(p for p in self.parts if isinstance(p, Slot))
 
-    @property
+    @cached_property
     def labels(self) -> frozenset[str]:
         return frozenset(s.label for s in self.slots if s.label)
 
-    @property
+    @cached_property
     def needs(self) -> frozenset[str]:
         return frozenset(FIELDS[s.field].needs for s in self.slots)
 

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Collection, Iterable
 
+from spacy.attrs import IDX, LENGTH
 from spacy.tokens import Doc
 
 from .errors import SpanInvariantError
@@ -106,8 +107,13 @@ def check_example(example: Example, doc: Doc | None = None) -> None:
 
 def misaligned(doc: Doc, spans: Iterable[Span]) -> list[Span]:
     """The spans whose start or end is not a token boundary of ``doc``."""
-    starts = {token.idx for token in doc}
-    ends = {token.idx + len(token.text) for token in doc}
+    spans = list(spans)
+    if not spans:
+        return []
+    # Offsets and lengths as one array: no Token object per token.
+    offsets = doc.to_array([IDX, LENGTH])
+    starts = set(offsets[:, 0].tolist())
+    ends = set((offsets[:, 0] + offsets[:, 1]).tolist())
     return [s for s in spans if s.start not in starts or s.end not in ends]
 
 

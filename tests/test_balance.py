@@ -205,7 +205,7 @@ def no_render(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("rendered before the plan was checked")
 
-    monkeypatch.setattr("corpus_builder.build.render", refuse)
+    monkeypatch.setattr("corpus_builder.shards.render", refuse)
 
 
 def test_a_minimum_above_what_the_graph_allows_names_the_label(tmp_path, no_render):

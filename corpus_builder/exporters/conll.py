@@ -29,7 +29,7 @@ from spacy.tokens import Doc
 from ..errors import SpanInvariantError
 from ..example import Example
 from ..tokens import check_iob2, doc_to_iob
-from . import SPLITS, split_file
+from . import TextWriter
 
 DOCSTART = "-DOCSTART- -X- -X- O"
 
@@ -51,20 +51,11 @@ def doc_to_conll(doc: Doc, record: str) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-class ConllWriter:
-    def __init__(self, folder: Path, *, splits: tuple[str, ...] = SPLITS) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self._files = {
-            split: open(folder / f"{name}.conll", "w", encoding="utf-8", newline="\n")
-            for split, name in ((s, split_file(s)) for s in splits)
-        }
+class ConllWriter(TextWriter):
+    suffix = ".conll"
 
-    def write(self, example: Example, doc: Doc) -> None:
-        self._files[example.split].write(doc_to_conll(doc, example.id))
-
-    def close(self) -> None:
-        for handle in self._files.values():
-            handle.close()
+    def render(self, example: Example, doc: Doc) -> str:
+        return doc_to_conll(doc, example.id)
 
 
 def read_conll(path: Path) -> list[tuple[list[str], list[str]]]:

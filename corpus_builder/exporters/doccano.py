@@ -66,28 +66,48 @@ def example_to_record(example: Example, *, utf16: bool = False) -> dict[str, Any
 
 
 class DoccanoWriter:
+    """Lines of a shard are gathered by ``write`` and handed on by ``take``; a writer
+    with a folder appends what ``add`` gets (or what it gathered) to the files."""
+
     def __init__(
-        self, folder: Path, *, utf16: bool = False, splits: tuple[str, ...] = SPLITS
+        self,
+        folder: Path | None,
+        *,
+        utf16: bool = False,
+        splits: tuple[str, ...] = SPLITS,
     ) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
         self._utf16 = utf16
+        self._lines: dict[str, list[str]] = {split: [] for split in splits}
         self._files = {}
-        self._writers = {}
-        for split in splits:
-            path = folder / f"{split_file(split)}.jsonl"
-            handle = open(path, "w", encoding="utf-8", newline="\n")
-            self._files[split] = handle
-            self._writers[split] = jsonlines.Writer(handle, dumps=_dumps)
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            for split in splits:
+                path = folder / f"{split_file(split)}.jsonl"
+                self._files[split] = open(path, "w", encoding="utf-8", newline="\n")
 
     def write(self, example: Example, doc: Doc) -> None:
-        self._writers[example.split].write(
-            example_to_record(example, utf16=self._utf16)
+        self._lines[example.split].append(
+            _dumps(example_to_record(example, utf16=self._utf16))
         )
 
+    def take(self) -> dict[str, str]:
+        part = {
+            split: "".join(line + "\n" for line in lines)
+            for split, lines in self._lines.items()
+        }
+        for lines in self._lines.values():
+            lines.clear()
+        return part
+
+    def add(self, part: dict[str, str]) -> None:
+        for split, text in part.items():
+            self._files[split].write(text)
+
     def close(self) -> None:
-        for split in self._writers:
-            self._writers[split].close()
-            self._files[split].close()
+        if self._files:
+            self.add(self.take())
+        for handle in self._files.values():
+            handle.close()
 
 
 def read_doccano(path: Path) -> list[tuple[str, list[tuple[int, int, str]]]]:

@@ -25,7 +25,7 @@ from spacy.tokens import Doc
 
 from ..example import Example
 from ..relations import RelationFinder
-from . import SPLITS, split_file
+from . import SPLITS, TextWriter
 from .doccano import example_to_record, utf16_offset
 
 
@@ -55,34 +55,26 @@ def example_to_relation_record(
     }
 
 
-class DoccanoRelationWriter:
+class DoccanoRelationWriter(TextWriter):
+    suffix = ".jsonl"
+
     def __init__(
         self,
-        folder: Path,
+        folder: Path | None,
         finder: RelationFinder,
         *,
         utf16: bool = False,
         splits: tuple[str, ...] = SPLITS,
     ):
-        folder.mkdir(parents=True, exist_ok=True)
         self._finder = finder
         self._utf16 = utf16
-        self._files = {
-            split: open(folder / f"{name}.jsonl", "w", encoding="utf-8", newline="\n")
-            for split, name in ((s, split_file(s)) for s in splits)
-        }
+        super().__init__(folder, splits=splits)
 
-    def write(self, example: Example, doc: Doc) -> None:
+    def render(self, example: Example, doc: Doc) -> str:
         record = example_to_relation_record(
             example, self._finder.relations(example), utf16=self._utf16
         )
-        self._files[example.split].write(
-            json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-        )
-
-    def close(self) -> None:
-        for handle in self._files.values():
-            handle.close()
+        return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def read_doccano_relations(

@@ -21,6 +21,7 @@ Amounts are decimal strings with two places; dates are ISO 8601.
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Iterable
 
@@ -166,16 +167,26 @@ class TransactionWriter:
         "narrative",
     ]
 
-    def __init__(self, folder: Path, graph: Graph) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self._txns = {t.txn_id: t for t in graph.transactions}
-        self._handle = open(
-            folder / "transactions.csv", "w", encoding="utf-8", newline=""
-        )
-        self._writer = csv.writer(self._handle, lineterminator="\n")
-        self._writer.writerow(self.HEADER)
+    def __init__(self, folder: Path | None, graph: Graph) -> None:
+        self._graph = graph
+        self._txns: dict | None = None
+        self._rows = io.StringIO()
+        self._writer = csv.writer(self._rows, lineterminator="\n")
+        self._handle = None
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._handle = open(
+                folder / "transactions.csv", "w", encoding="utf-8", newline=""
+            )
+            csv.writer(self._handle, lineterminator="\n").writerow(self.HEADER)
+
+    def prepare(self) -> None:
+        """Index the graph (done by the first ``write`` if not before)."""
+        self._txns = {t.txn_id: t for t in self._graph.transactions}
 
     def write(self, example: Example, doc: Doc) -> None:
+        if self._txns is None:
+            self.prepare()
         t = self._txns[example.txn_id]
         self._writer.writerow(
             [
@@ -195,5 +206,16 @@ class TransactionWriter:
             ]
         )
 
+    def take(self) -> str:
+        rows = self._rows.getvalue()
+        self._rows.seek(0)
+        self._rows.truncate()
+        return rows
+
+    def add(self, part: str) -> None:
+        self._handle.write(part)
+
     def close(self) -> None:
-        self._handle.close()
+        if self._handle is not None:
+            self.add(self.take())
+            self._handle.close()

@@ -10,6 +10,7 @@ Splits ``train``, ``validation`` and ``test`` share one schema:
   ``B-X``, ``I-X`` for each label in the config's order, the same in every split.
 - ``text``, ``template_id``, ``channel``, ``language`` (string).
 
+The rows are written shard by shard as they are rendered (see ``arrow_stream``).
 Beside the dataset: ``hf/label2id.json`` and ``hf/id2label.json`` in that order, for
 a model config. Offsets are not stored; rebuild them from tokens and spaces.
 """
@@ -21,22 +22,12 @@ import json
 from pathlib import Path
 
 import datasets
-import pyarrow as pa
-from datasets import (
-    ClassLabel,
-    Dataset,
-    DatasetDict,
-    DatasetInfo,
-    Features,
-    Sequence,
-    Value,
-)
-from datasets.table import InMemoryTable
+from datasets import ClassLabel, DatasetDict, Features, Sequence, Value
 from spacy.tokens import Doc
 
 from ..example import Example
-from ..tokens import doc_to_iob
 from . import SPLITS
+from .arrow_stream import DatasetDictWriter, table_bytes
 
 _STRING_COLUMNS = ("id", "text", "template_id", "channel", "language")
 
@@ -56,29 +47,73 @@ def features_for(tag_names: list[str]) -> Features:
     )
 
 
+def word_rows(
+    doc: Doc, example: Example, index: dict[str, int]
+) -> tuple[list[str], list[bool], list[int]]:
+    """Words, trailing spaces and IOB2 tag ids of ``doc``, in one pass over it.
+
+    The tags come from the example's spans, which the renderer placed and
+    validation put on token boundaries: a token starting where a span starts is
+    ``B-``, one inside it ``I-``; the same tags ``doc.ents`` gives.
+    """
+    words: list[str] = []
+    spaces: list[bool] = []
+    tags: list[int] = []
+    spans = sorted(example.spans, key=lambda s: s.start)
+    outside = index["O"]
+    at = 0
+    for token in doc:
+        start = token.idx
+        text = token.text
+        words.append(text)
+        spaces.append(bool(token.whitespace_))
+        while at < len(spans) and spans[at].end <= start:
+            at += 1
+        if at < len(spans) and spans[at].start <= start:
+            span = spans[at]
+            prefix = "B-" if span.start == start else "I-"
+            tags.append(index[prefix + span.label])
+        else:
+            tags.append(outside)
+    return words, spaces, tags
+
+
 class HfWriter:
+    """Rows of a shard are gathered by ``write`` and handed on by ``take``; a writer
+    with a folder appends what ``add`` gets (or what it gathered) to the files."""
+
     def __init__(
-        self, folder: Path, tag_names: list[str], *, splits: tuple[str, ...] = SPLITS
+        self,
+        folder: Path | None,
+        tag_names: list[str],
+        *,
+        splits: tuple[str, ...] = SPLITS,
     ) -> None:
         self._folder = folder
         self._splits = splits
         self._names = tag_names
+        self._features = features_for(tag_names)
         self._index = {name: i for i, name in enumerate(tag_names)}
-        # TODO(#6): stream rows to Arrow files instead of holding a split's columns.
+        self._reset()
+        self._out = None
+        if folder is not None:
+            datasets.disable_progress_bars()
+            self._out = DatasetDictWriter(
+                folder, self._features, splits, json.dumps(tag_names)
+            )
+
+    def _reset(self) -> None:
         self._columns = {
-            split: {name: [] for name in features_for(tag_names)} for split in splits
+            split: {name: [] for name in self._features} for split in self._splits
         }
-        # A fingerprint from the content keeps save_to_disk byte-identical.
-        self._digests = {
-            split: hashlib.sha256(json.dumps(tag_names).encode()) for split in splits
-        }
+        self._digests = {split: hashlib.sha256() for split in self._splits}
 
     def write(self, example: Example, doc: Doc) -> None:
         columns = self._columns[example.split]
         columns["id"].append(example.id)
-        columns["tokens"].append([t.text for t in doc])
-        columns["spaces"].append([bool(t.whitespace_) for t in doc])
-        tags = [self._index[tag] for tag in doc_to_iob(doc)]
+        words, spaces, tags = word_rows(doc, example, self._index)
+        columns["tokens"].append(words)
+        columns["spaces"].append(spaces)
         columns["ner_tags"].append(tags)
         self._digests[example.split].update(
             json.dumps([example.id, example.text, tags], ensure_ascii=False).encode()
@@ -88,25 +123,30 @@ class HfWriter:
         columns["channel"].append(example.channel)
         columns["language"].append(example.language)
 
+    def take(self) -> dict[str, tuple[bytes, str]]:
+        """The rows gathered since the last call, per split: Arrow IPC bytes and a
+        digest of their content."""
+        part = {
+            split: (
+                table_bytes(self._columns[split], self._features),
+                self._digests[split].hexdigest(),
+            )
+            for split in self._splits
+        }
+        self._reset()
+        return part
+
+    def add(self, part: dict[str, tuple[bytes, str]]) -> None:
+        assert self._out is not None
+        for split, (data, digest) in part.items():
+            self._out.add(split, data, digest)
+
     def close(self) -> None:
-        datasets.disable_progress_bars()
-        features = features_for(self._names)
-        parts = {}
-        for split in self._splits:
-            table = pa.Table.from_pydict(
-                self._columns[split], schema=features.arrow_schema
-            )
-            fingerprint = self._digests[split].hexdigest()[:16]
-            parts[split] = Dataset(
-                InMemoryTable(table),
-                info=DatasetInfo(features=features),
-                split=datasets.Split(split),
-                fingerprint=fingerprint,
-            )
-        # One shard per split, so an empty split still has a file to load.
-        DatasetDict(parts).save_to_disk(
-            str(self._folder), num_shards={split: 1 for split in self._splits}
-        )
+        if self._out is None:
+            return
+        if any(self._columns[split]["id"] for split in self._splits):
+            self.add(self.take())
+        self._out.close()
         label2id = {name: i for i, name in enumerate(self._names)}
         id2label = {str(i): name for i, name in enumerate(self._names)}
         for name, mapping in (("label2id", label2id), ("id2label", id2label)):

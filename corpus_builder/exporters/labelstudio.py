@@ -36,7 +36,7 @@ from spacy.tokens import Doc
 from .. import __version__
 from ..example import Example
 from ..relations import RELATION_TYPES, RelationFinder
-from . import SPLITS, split_file
+from . import SPLITS, TextWriter
 from .doccano import utf16_offset
 
 FROM_NAME = "label"
@@ -106,40 +106,42 @@ def example_to_ls_task(
     }
 
 
-class LabelStudioWriter:
+class LabelStudioWriter(TextWriter):
+    """One JSON array of tasks per split, a task a line; ``config.xml`` beside."""
+
+    suffix = ".json"
+
     def __init__(
         self,
-        folder: Path,
+        folder: Path | None,
         labels: tuple[str, ...],
         finder: RelationFinder | None = None,
         *,
         splits: tuple[str, ...] = SPLITS,
     ) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "config.xml").write_text(labelling_config(labels), encoding="utf-8")
         self._finder = finder
         self._count = {split: 0 for split in splits}
-        self._files = {
-            split: open(folder / f"{name}.json", "w", encoding="utf-8", newline="\n")
-            for split, name in ((s, split_file(s)) for s in splits)
-        }
-        for handle in self._files.values():
-            handle.write("[")
+        super().__init__(folder, splits=splits)
+        if folder is not None:
+            (folder / "config.xml").write_text(
+                labelling_config(labels), encoding="utf-8"
+            )
 
-    def write(self, example: Example, doc: Doc) -> None:
+    def render(self, example: Example, doc: Doc) -> str:
         relations = self._finder.relations(example) if self._finder else []
         task = example_to_ls_task(example, relations)
-        split = example.split
-        self._files[split].write(
-            ("\n" if self._count[split] == 0 else ",\n")
-            + json.dumps(task, ensure_ascii=False, separators=(",", ":"))
-        )
-        self._count[split] += 1
+        return json.dumps(task, ensure_ascii=False, separators=(",", ":"))
 
-    def close(self) -> None:
-        for split, handle in self._files.items():
-            handle.write("\n]\n" if self._count[split] else "]\n")
-            handle.close()
+    def begin(self, split: str) -> None:
+        self._files[split].write("[")
+
+    def append(self, split: str, chunks: list[str]) -> None:
+        lead = "\n" if self._count[split] == 0 else ",\n"
+        self._files[split].write(lead + ",\n".join(chunks))
+        self._count[split] += len(chunks)
+
+    def end(self, split: str) -> None:
+        self._files[split].write("\n]\n" if self._count[split] else "]\n")
 
 
 def read_labelstudio(path: Path) -> list[tuple[str, list[tuple[int, int, str]]]]:

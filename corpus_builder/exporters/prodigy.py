@@ -26,7 +26,7 @@ from typing import Any
 from spacy.tokens import Doc
 
 from ..example import Example
-from . import SPLITS, split_file
+from . import TextWriter
 
 
 def example_to_task(example: Example, doc: Doc) -> dict[str, Any]:
@@ -59,23 +59,12 @@ def example_to_task(example: Example, doc: Doc) -> dict[str, Any]:
     }
 
 
-class ProdigyWriter:
-    def __init__(self, folder: Path, *, splits: tuple[str, ...] = SPLITS) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self._files = {
-            split: open(folder / f"{name}.jsonl", "w", encoding="utf-8", newline="\n")
-            for split, name in ((s, split_file(s)) for s in splits)
-        }
+class ProdigyWriter(TextWriter):
+    suffix = ".jsonl"
 
-    def write(self, example: Example, doc: Doc) -> None:
+    def render(self, example: Example, doc: Doc) -> str:
         task = example_to_task(example, doc)
-        self._files[example.split].write(
-            json.dumps(task, ensure_ascii=False, separators=(",", ":")) + "\n"
-        )
-
-    def close(self) -> None:
-        for handle in self._files.values():
-            handle.close()
+        return json.dumps(task, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def read_prodigy(path: Path) -> list[tuple[str, list[tuple[int, int, str]]]]:

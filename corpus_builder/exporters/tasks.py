@@ -31,26 +31,38 @@ TASK_FILES = ("resolution.jsonl", "matching.jsonl", "actions.jsonl")
 
 
 class TaskWriter:
-    def __init__(self, folder: Path, graph: Graph) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+    """Lines of a shard are gathered by ``write`` and handed on by ``take``; a writer
+    with a folder appends what ``add`` gets (or what it gathered) to the files."""
+
+    def __init__(self, folder: Path | None, graph: Graph) -> None:
         self._graph = graph
-        self._txns = {t.txn_id: t for t in graph.transactions}
-        self._ledger = payment_ledger(graph)
-        self._negatives = HardNegatives(graph)
-        self._handles = {
-            name: open(folder / name, "w", encoding="utf-8", newline="\n")
-            for name in TASK_FILES
-        }
+        self._ready = False
+        self._lines: dict[str, list[str]] = {name: [] for name in TASK_FILES}
+        self._handles = {}
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._handles = {
+                name: open(folder / name, "w", encoding="utf-8", newline="\n")
+                for name in TASK_FILES
+            }
+
+    def prepare(self) -> None:
+        """Index the graph (done by the first ``write`` if not before)."""
+        self._txns = {t.txn_id: t for t in self._graph.transactions}
+        self._ledger = payment_ledger(self._graph)
+        self._negatives = HardNegatives(self._graph)
+        self._ready = True
 
     def write(self, example: Example, doc: Doc) -> None:
+        if not self._ready:
+            self.prepare()
+        lines = self._lines
         for record in resolution_records(example, self._negatives):
-            self._handles["resolution.jsonl"].write(_dumps(record) + "\n")
+            lines["resolution.jsonl"].append(_dumps(record))
 
         txn = self._txns[example.txn_id]
         payment = self._ledger[txn.txn_id]
-        self._handles["matching.jsonl"].write(
-            _dumps(matching_record(example, txn, payment)) + "\n"
-        )
+        lines["matching.jsonl"].append(_dumps(matching_record(example, txn, payment)))
 
         numbers = set(txn.invoice_numbers)
         pos = {
@@ -60,7 +72,7 @@ class TaskWriter:
         }
         names = names_settled_invoice(example, numbers, pos)
         action = action_for(txn.kind, payment.status, names)
-        self._handles["actions.jsonl"].write(
+        lines["actions.jsonl"].append(
             _dumps(
                 {
                     "txn_id": txn.txn_id,
@@ -74,9 +86,23 @@ class TaskWriter:
                     "reason": REASONS[action],
                 }
             )
-            + "\n"
         )
 
+    def take(self) -> dict[str, str]:
+        part = {
+            name: "".join(line + "\n" for line in lines)
+            for name, lines in self._lines.items()
+        }
+        for lines in self._lines.values():
+            lines.clear()
+        return part
+
+    def add(self, part: dict[str, str]) -> None:
+        for name, text in part.items():
+            self._handles[name].write(text)
+
     def close(self) -> None:
+        if self._handles:
+            self.add(self.take())
         for handle in self._handles.values():
             handle.close()

@@ -36,9 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import datasets
-import pyarrow as pa
-from datasets import Dataset, DatasetDict, DatasetInfo, Features, Sequence, Value
-from datasets.table import InMemoryTable
+from datasets import Features, Sequence, Value
 from spacy.tokens import Doc
 from tokenizers import (
     Tokenizer,
@@ -54,6 +52,7 @@ from ..errors import ConfigError, TokenizerError
 from ..example import Example
 from ..tokens import doc_to_iob
 from . import SPLITS
+from .arrow_stream import DatasetDictWriter, table_bytes
 
 IGNORE = -100
 BERT_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
@@ -270,7 +269,7 @@ def piece_labels_to_word_tags(
 class TransformerWriter:
     def __init__(
         self,
-        folder: Path,
+        folder: Path | None,
         loaded: LoadedTokenizer,
         tag_names: list[str],
         settings: TransformerConfig,
@@ -303,12 +302,8 @@ class TransformerWriter:
         # A copy that cuts one over-long word to max_length, keeping the specials.
         self._capped = Tokenizer.from_str(self._tok.to_str())
         self._capped.enable_truncation(settings.max_length)
-        # TODO(#6): stream rows to Arrow files instead of holding a split's columns.
         self._splits = splits
-        self._columns = {split: {n: [] for n in FEATURES} for split in splits}
-        self._digests = {
-            split: hashlib.sha256(json.dumps(tag_names).encode()) for split in splits
-        }
+        self._reset()
         self.rows = dict.fromkeys(splits, 0)
         self.truncated = dict.fromkeys(splits, 0)
         self.split_narratives = dict.fromkeys(splits, 0)
@@ -317,6 +312,56 @@ class TransformerWriter:
         self.spans_dropped = dict.fromkeys(labels, 0)
         self.spans_without_pieces = dict.fromkeys(labels, 0)
         self.longest = 0
+        self._out = None
+        if folder is not None:
+            datasets.disable_progress_bars()
+            self._out = DatasetDictWriter(
+                folder, FEATURES, splits, json.dumps(tag_names)
+            )
+
+    _COUNTS = (
+        "rows",
+        "truncated",
+        "split_narratives",
+        "spans_cut",
+        "spans_dropped",
+        "spans_without_pieces",
+    )
+
+    def _reset(self) -> None:
+        self._columns = {split: {n: [] for n in FEATURES} for split in self._splits}
+        self._digests = {split: hashlib.sha256() for split in self._splits}
+
+    def take(self) -> dict:
+        """The rows gathered since the last call (Arrow IPC bytes and a digest per
+        split) and the counts; both start again from nothing."""
+        part = {
+            "data": {
+                split: (
+                    table_bytes(self._columns[split], FEATURES),
+                    self._digests[split].hexdigest(),
+                )
+                for split in self._splits
+            },
+            "longest": self.longest,
+        }
+        for name in self._COUNTS:
+            counts = getattr(self, name)
+            part[name] = dict(counts)
+            setattr(self, name, dict.fromkeys(counts, 0))
+        self.longest = 0
+        self._reset()
+        return part
+
+    def add(self, part: dict) -> None:
+        assert self._out is not None
+        for split, (data, digest) in part["data"].items():
+            self._out.add(split, data, digest)
+        self.longest = max(self.longest, part["longest"])
+        for name in self._COUNTS:
+            counts = getattr(self, name)
+            for key, value in part[name].items():
+                counts[key] += value
 
     def write(self, example: Example, doc: Doc) -> None:
         words = [t.text for t in doc]
@@ -432,21 +477,11 @@ class TransformerWriter:
                 self.spans_without_pieces[label] += 1
 
     def close(self) -> None:
-        datasets.disable_progress_bars()
-        parts = {}
-        for split in self._splits:
-            table = pa.Table.from_pydict(
-                self._columns[split], schema=FEATURES.arrow_schema
-            )
-            parts[split] = Dataset(
-                InMemoryTable(table),
-                info=DatasetInfo(features=FEATURES),
-                split=datasets.Split(split),
-                fingerprint=self._digests[split].hexdigest()[:16],
-            )
-        DatasetDict(parts).save_to_disk(
-            str(self._folder), num_shards={split: 1 for split in self._splits}
-        )
+        if self._out is None:
+            return
+        if any(self._columns[split]["id"] for split in self._splits):
+            self.add(self.take())
+        self._out.close()
         label2id = {name: i for i, name in enumerate(self._names)}
         id2label = {str(i): name for i, name in enumerate(self._names)}
         for name, mapping in (("label2id", label2id), ("id2label", id2label)):
