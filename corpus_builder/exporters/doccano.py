@@ -31,7 +31,7 @@ import jsonlines
 from spacy.tokens import Doc
 
 from ..example import Example
-from . import SPLITS, split_file
+from . import SPLITS, TextWriter
 
 _json = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 # Line breaks JSON leaves raw: a reader that splits on every Unicode line break
@@ -65,9 +65,8 @@ def example_to_record(example: Example, *, utf16: bool = False) -> dict[str, Any
     }
 
 
-class DoccanoWriter:
-    """Lines of a shard are gathered by ``write`` and handed on by ``take``; a writer
-    with a folder appends what ``add`` gets (or what it gathered) to the files."""
+class DoccanoWriter(TextWriter):
+    suffix = ".jsonl"
 
     def __init__(
         self,
@@ -77,37 +76,10 @@ class DoccanoWriter:
         splits: tuple[str, ...] = SPLITS,
     ) -> None:
         self._utf16 = utf16
-        self._lines: dict[str, list[str]] = {split: [] for split in splits}
-        self._files = {}
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-            for split in splits:
-                path = folder / f"{split_file(split)}.jsonl"
-                self._files[split] = open(path, "w", encoding="utf-8", newline="\n")
+        super().__init__(folder, splits=splits)
 
-    def write(self, example: Example, doc: Doc) -> None:
-        self._lines[example.split].append(
-            _dumps(example_to_record(example, utf16=self._utf16))
-        )
-
-    def take(self) -> dict[str, str]:
-        part = {
-            split: "".join(line + "\n" for line in lines)
-            for split, lines in self._lines.items()
-        }
-        for lines in self._lines.values():
-            lines.clear()
-        return part
-
-    def add(self, part: dict[str, str]) -> None:
-        for split, text in part.items():
-            self._files[split].write(text)
-
-    def close(self) -> None:
-        if self._files:
-            self.add(self.take())
-        for handle in self._files.values():
-            handle.close()
+    def render(self, example: Example, doc: Doc) -> str:
+        return _dumps(example_to_record(example, utf16=self._utf16)) + "\n"
 
 
 def read_doccano(path: Path) -> list[tuple[str, list[tuple[int, int, str]]]]:
