@@ -16,8 +16,8 @@ from corpus_builder.errors import CATALOGUE, TemplateError
 from corpus_builder.probe import check_alignment
 from corpus_builder.templates import KINDS, Template, read_template_file
 
-# TODO(#7): fuzz the Doccano importer (written on another branch) the same way
-# once it is merged: arbitrary JSONL lines must give records or a coded error.
+# The Doccano importer and validate have fuzz targets of their own in
+# test_import_fuzz.py.
 FUZZ = settings(
     max_examples=600,
     deadline=None,
