@@ -12,7 +12,8 @@ from typing import Any
 
 from .config import SPLIT_NAMES, Config
 from .errors import PlanError
-from .plan import share_problem
+from .fields import FIELDS
+from .plan import minimum_misses, share_misses
 from .stats import Stats
 
 
@@ -100,34 +101,34 @@ def diversity_report(config: Config, stats: Stats) -> dict[str, Any]:
 
 def check_achieved(config: Config, stats: Stats) -> None:
     """Fail, naming the label, if the finished corpus misses a target or a limit."""
-    targets = config.balance.targets(config.labels)
-    train = stats.labels["train"]
-    total = sum(train.values())
-    if targets and total:
-        for label, target in targets.items():
-            name = config.export_label(label)
-            achieved = train[name] / total
-            if share_problem(label, achieved, target, config.balance.tolerance):
-                raise PlanError(
-                    f"balance: {name} reached {achieved:.2%} of train mentions "
-                    f"against a target of {target:.2%} once rendered (field-length "
-                    "cuts drop spans); raise balance.tolerance or use templates "
-                    "without a max_length",
-                    code="E507",
-                    label=name,
-                )
-    for label, minimum in config.balance.min_count.items():
+    # The stats count export names; the targets are kept by template label.
+    counts = {
+        split: Counter(
+            {
+                label: stats.labels[split][config.export_label(label)]
+                for label in config.labels
+            }
+        )
+        for split in SPLIT_NAMES
+        if config.splits[split] > 0
+    }
+    for label, achieved, target in share_misses(config, counts["train"])[:1]:
         name = config.export_label(label)
-        for split in SPLIT_NAMES:
-            if config.splits[split] > 0 and stats.labels[split][name] < minimum:
-                raise PlanError(
-                    f"balance.min_count.{label}: {stats.labels[split][name]} "
-                    f"mentions in the {split} split once rendered, against "
-                    f"{minimum}; lower the minimum",
-                    code="E508",
-                    label=label,
-                    split=split,
-                )
+        raise PlanError(
+            f"balance: {name} reached {achieved:.2%} of train mentions against a "
+            f"target of {target:.2%} once rendered (field-length cuts drop spans); "
+            "raise balance.tolerance or use templates without a max_length",
+            code="E507",
+            label=name,
+        )
+    for label, split, count, minimum in minimum_misses(config, counts)[:1]:
+        raise PlanError(
+            f"balance.min_count.{label}: {count} mentions in the {split} split once "
+            f"rendered, against {minimum}; lower the minimum",
+            code="E508",
+            label=label,
+            split=split,
+        )
     d = config.diversity
     for name in config.export_labels:
         if d.max_form_share is not None:
@@ -151,12 +152,12 @@ def check_achieved(config: Config, stats: Stats) -> None:
             )
 
 
-def form_share_problem(config: Config, forms_of: dict[str, tuple[str, ...]]) -> None:
+def form_share_problem(config: Config) -> None:
     """Before generating: a cap below one over the number of forms cannot be met."""
     cap = config.diversity.max_form_share
     if cap is None:
         return
-    for label, forms in forms_of.items():
+    for label, forms in label_forms(config).items():
         if forms and len(forms) * cap < 1:
             raise PlanError(
                 f"diversity.max_form_share: {label} has {len(forms)} surface forms "
@@ -170,10 +171,8 @@ def form_share_problem(config: Config, forms_of: dict[str, tuple[str, ...]]) -> 
 
 def label_forms(config: Config) -> dict[str, tuple[str, ...]]:
     """The surface forms each configured label can take, over all of its fields."""
-    from .fields import FIELDS
-
-    out: dict[str, Counter[str]] = {}
+    out: dict[str, set[str]] = {}
     for spec in FIELDS.values():
         if spec.label in config.labels:
-            out.setdefault(spec.label, Counter()).update(spec.options)
+            out.setdefault(spec.label, set()).update(spec.options)
     return {label: tuple(sorted(forms)) for label, forms in out.items()}

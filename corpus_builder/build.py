@@ -22,7 +22,6 @@ from .balance import (
     count_warnings,
     diversity_report,
     form_share_problem,
-    label_forms,
 )
 from .card import write_card
 from .config import Config, blank_pipeline, config_to_dict
@@ -76,7 +75,7 @@ def prepare(config: Config) -> tuple[list[Template], spacy.language.Language]:
     check_alignment(templates, nlp)
     templates = weighted_templates(templates, config)
     check_labels(templates, config)
-    form_share_problem(config, label_forms(config))
+    form_share_problem(config)
     return templates, nlp
 
 

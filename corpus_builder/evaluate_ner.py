@@ -51,7 +51,8 @@ from typing import Any
 
 from .errors import EvaluationError
 from .evaluate import read_jsonl
-from .resolution import form_family, form_noise
+from .example import form_family
+from .resolution import form_noise
 
 
 @dataclass(frozen=True)

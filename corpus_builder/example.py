@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def form_family(form: str) -> str:
+    """A surface form without its noise marks: ``acronym+typo`` -> ``acronym``."""
+    return form.split("+", 1)[0]
+
+
 @dataclass(frozen=True)
 class Span:
     """One entity mention. Offsets are code points of the NFC text, end exclusive."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import locales, variants
-from .graph import Contract, Customer, Invoice, Transaction
+from .graph import Contract, Customer, Graph, Invoice, Transaction
 from .variants import Surface
 
 
@@ -26,6 +26,15 @@ class Context:
     invoices: tuple[Invoice, ...]
     contract: Contract | None
     language: str
+
+
+def context_of(graph: Graph, txn: Transaction) -> Context:
+    """The context of ``txn`` in its customer's language (bank lines: Indonesian)."""
+    customer = graph.customers.get(txn.customer_id) if txn.customer_id else None
+    invoices = tuple(graph.invoices[n] for n in txn.invoice_numbers)
+    contract = graph.contracts[invoices[0].contract_id] if invoices else None
+    language = customer.language if customer else "id"
+    return Context(txn, customer, invoices, contract, language)
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from .config import SPLIT_NAMES, Config
+from .config import HELDOUT_SPLITS, SPLIT_NAMES, Config
 from .errors import PlanError
-from .fields import Context, context_provides
+from .fields import Context, context_of, context_provides
 from .graph import Graph
 from .templates import KINDS, Template
 
@@ -185,19 +185,17 @@ def split_sequence(n: int, shares: dict[str, float], rng: random.Random) -> list
 
 
 def contexts_of(graph: Graph) -> list[Context]:
-    """The context of every transaction, in graph order, in its customer's language."""
-    out = []
-    for txn in graph.transactions:
-        customer = graph.customers.get(txn.customer_id) if txn.customer_id else None
-        invoices = tuple(graph.invoices[n] for n in txn.invoice_numbers)
-        contract = graph.contracts[invoices[0].contract_id] if invoices else None
-        language = customer.language if customer else "id"
-        out.append(Context(txn, customer, invoices, contract, language))
-    return out
+    """The context of every transaction, in graph order."""
+    return [context_of(graph, txn) for txn in graph.transactions]
+
+
+def template_kind(txn) -> str:
+    """The template kind that tells ``txn`` (an over-payment is told as a full one)."""
+    return TEMPLATE_KIND.get(txn.kind, txn.kind)
 
 
 def can_tell(template: Template, ctx: Context, provides: set[str]) -> bool:
-    kind = TEMPLATE_KIND.get(ctx.txn.kind, ctx.txn.kind)
+    kind = template_kind(ctx.txn)
     return (
         template.kind == kind
         and template.needs <= provides
@@ -206,7 +204,7 @@ def can_tell(template: Template, ctx: Context, provides: set[str]) -> bool:
 
 
 def _no_template(split: str, ctx: Context) -> PlanError:
-    kind = TEMPLATE_KIND.get(ctx.txn.kind, ctx.txn.kind)
+    kind = template_kind(ctx.txn)
     return PlanError(
         f"no template in the {split} split can tell a {kind} transaction in "
         f"{ctx.txn.currency} ({ctx.txn.txn_id}); add a {kind} template without a "
@@ -364,11 +362,7 @@ def assign_transactions(
                 splits[i] = split
             taken += len(unit)
         if taken == 0:
-            key = {
-                "test_unseen_channel": "channel",
-                "test_unseen_language": "language",
-                "test_unseen_alias": "alias_form",
-            }[split]
+            key = next(k for k, s in HELDOUT_SPLITS.items() if s == split)
             whole = " of a whole customer" if config.groups_customers else ""
             raise PlanError(
                 f"heldout.{key}: no transaction{whole} can be told by the "
@@ -453,7 +447,7 @@ class _Chooser:
         urgent: list[str],
         cap: int | None,
     ) -> Template:
-        kind = TEMPLATE_KIND.get(ctx.txn.kind, ctx.txn.kind)
+        kind = template_kind(ctx.txn)
         key = (id(candidates), self.language(ctx))
         weighted = self._weighted.get(key)
         if weighted is None:
@@ -568,8 +562,7 @@ def plan_corpus(
             achieved = {label: counts[label] / total for label in goal}
             tolerance = config.balance.tolerance / 2
             if not any(
-                share_problem(label, achieved[label], goal[label], tolerance)
-                for label in goal
+                share_problem(achieved[label], goal[label], tolerance) for label in goal
             ):
                 continue
             missed = True
@@ -653,8 +646,35 @@ def _check_reachable(
                 )
 
 
-def share_problem(label: str, achieved: float, target: float, tolerance: float) -> bool:
+def share_problem(achieved: float, target: float, tolerance: float) -> bool:
+    """True if ``achieved`` is further from ``target`` than ``tolerance`` of it."""
     return abs(achieved - target) > tolerance * target + 1e-12
+
+
+def share_misses(config: Config, train: Counter[str]) -> list[tuple[str, float, float]]:
+    """``(label, achieved, target)`` for every label whose share of ``train`` (counts
+    by template label) is off its target by more than the tolerance."""
+    targets = config.balance.targets(config.labels)
+    total = sum(train.values())
+    misses = []
+    for label, target in (targets or {}).items():
+        achieved = train[label] / total if total else 0.0
+        if share_problem(achieved, target, config.balance.tolerance):
+            misses.append((label, achieved, target))
+    return misses
+
+
+def minimum_misses(
+    config: Config, counts: dict[str, Counter[str]]
+) -> list[tuple[str, str, int, int]]:
+    """``(label, split, count, minimum)`` for every split of ``counts`` (by template
+    label) with fewer mentions of a label than ``balance.min_count`` asks."""
+    return [
+        (label, split, counts[split][label], minimum)
+        for label, minimum in config.balance.min_count.items()
+        for split in SPLIT_NAMES
+        if split in counts and counts[split][label] < minimum
+    ]
 
 
 def check_targets(
@@ -666,14 +686,8 @@ def check_targets(
     when: str,
 ) -> None:
     """Fail, naming the label, when train's shares or a split's minimum are missed."""
-    targets = config.balance.targets(config.labels)
-    train = counts.get("train", Counter())
-    total = sum(train.values())
     problems = []
-    for label, target in (targets or {}).items():
-        achieved = train[label] / total if total else 0.0
-        if not share_problem(label, achieved, target, config.balance.tolerance):
-            continue
+    for label, achieved, target in share_misses(config, counts.get("train", Counter())):
         producing = sum(1 for t in pools["train"] if label in t.labels)
         if achieved < target:
             fix = (
@@ -697,14 +711,12 @@ def check_targets(
             + "; ".join(problems),
             code="E507",
         )
-    for label, minimum in config.balance.min_count.items():
-        for split in SPLIT_NAMES:
-            if split in counts and counts[split][label] < minimum:
-                raise PlanError(
-                    f"balance.min_count.{label}: {when} {counts[split][label]} "
-                    f"mentions in the {split} split against a minimum of {minimum}; "
-                    "the other targets pull against it: lower it or relax them",
-                    code="E508",
-                    label=label,
-                    split=split,
-                )
+    for label, split, count, minimum in minimum_misses(config, counts)[:1]:
+        raise PlanError(
+            f"balance.min_count.{label}: {when} {count} mentions in the {split} "
+            f"split against a minimum of {minimum}; the other targets pull against "
+            "it: lower it or relax them",
+            code="E508",
+            label=label,
+            split=split,
+        )

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from spacy.tokens import Doc
 
 from .errors import SpanInvariantError
-from .example import Example, Span
+from .example import Example, Span, form_family
 from .fields import FIELDS, NOISY_FIELDS, Context
 from .layout import double_spaces, truncate, wrap
 from .noise import confuser, ocr, typo
@@ -66,7 +66,7 @@ class RenderSettings:
             return
         for span in example.spans:
             self.form_counts.setdefault(span.label, Counter())[
-                base_form(span.form)
+                form_family(span.form)
             ] += 1
 
     def under_cap(self, label: str, family: list, weights: list | None):
@@ -89,11 +89,6 @@ class RenderSettings:
             [family[i] for i in keep],
             [weights[i] for i in keep] if weights else None,
         )
-
-
-def base_form(form: str) -> str:
-    """``legal_name+typo`` -> ``legal_name``: the form without noise or cut marks."""
-    return form.split("+", 1)[0]
 
 
 def clean_value(value: str) -> str:

@@ -26,7 +26,7 @@ from typing import Callable
 from rapidfuzz import fuzz, process
 
 from .actions import INVOICE_FIELDS, field_of
-from .example import Example
+from .example import Example, form_family
 from .graph import Graph
 from .matching import number_runs
 
@@ -38,11 +38,6 @@ _FIELD_TYPES = {
     "po": "purchase_order",
     **{field: "invoice" for field in INVOICE_FIELDS},
 }
-
-
-def form_family(form: str) -> str:
-    """The surface form without its noise marks: ``acronym+typo`` -> ``acronym``."""
-    return form.split("+", 1)[0]
 
 
 def form_noise(form: str) -> str:

@@ -35,7 +35,7 @@ from .exporters.prodigy import ProdigyWriter
 from .exporters.spacy_docbin import SpacyWriter
 from .exporters.tasks import TaskWriter
 from .exporters.transformer import LoadedTokenizer, TransformerWriter
-from .fields import Context, build_surface_index
+from .fields import build_surface_index, context_of
 from .graph import Graph
 from .relations import RelationFinder
 from .render import RenderSettings, render
@@ -151,16 +151,6 @@ def cut(plan_splits: list[str], plan_templates: list[Template], work: Work):
         )
 
 
-def context_of(graph: Graph, index: int) -> Context:
-    """The context of transaction ``index`` (from 0), in its customer's language."""
-    txn = graph.transactions[index]
-    customer = graph.customers.get(txn.customer_id) if txn.customer_id else None
-    invoices = tuple(graph.invoices[n] for n in txn.invoice_numbers)
-    contract = graph.contracts[invoices[0].contract_id] if invoices else None
-    language = customer.language if customer else "id"
-    return Context(txn, customer, invoices, contract, language)
-
-
 def split_settings(
     config: Config, settings: RenderSettings
 ) -> dict[str, RenderSettings]:
@@ -198,7 +188,7 @@ def examples(work: Work, shard: Shard):
     for offset, (split, position) in enumerate(zip(shard.splits, shard.templates)):
         index = shard.start + offset + 1
         template = work.templates[position]
-        ctx = context_of(work.graph, index - 1)
+        ctx = context_of(work.graph, work.graph.transactions[index - 1])
         if template.language != ctx.language:
             ctx = replace(ctx, language=template.language)
         # Each narrative draws from its own generator, so a knob that changes one

@@ -10,7 +10,7 @@ from spacy.tokens import Doc
 
 from .config import SPLIT_NAMES
 from .errors import WARNINGS
-from .example import Example
+from .example import Example, form_family
 
 
 def _sets() -> defaultdict:
@@ -122,7 +122,7 @@ class Stats:
         """The surface form (noise marks aside) with the largest share of ``label``."""
         forms: Counter[str] = Counter()
         for form, n in self.forms[label].items():
-            forms[form.split("+", 1)[0]] += n
+            forms[form_family(form)] += n
         total = sum(forms.values())
         if not total:
             return "", 0.0

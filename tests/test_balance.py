@@ -13,10 +13,12 @@ import pytest
 from corpus_builder.build import build_corpus
 from corpus_builder.config import DEFAULT_LABELS, load_config
 from corpus_builder.errors import ConfigError, PlanError
+from corpus_builder.exporters import SPACY_SPLIT_FILES
 
 from .conftest import write
 
-MAIN = {"train": "train", "validation": "dev", "test": "test"}
+# Split -> file stem of the Doccano and spaCy exports.
+MAIN = SPACY_SPLIT_FILES
 
 
 def records(out: Path, name: str) -> list[dict]:

@@ -28,8 +28,11 @@ from datasets import load_from_disk
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from corpus_builder.config import DEFAULT_LABELS
 from corpus_builder.errors import CorpusBuilderError
 from corpus_builder.example import Example
+from corpus_builder.exporters import SPACY_SPLIT_FILES as SPLIT_FILES
+from corpus_builder.exporters import SPLITS
 from corpus_builder.exporters.conll import ConllWriter, conll_to_offsets, read_conll
 from corpus_builder.exporters.doccano import DoccanoWriter, read_doccano
 from corpus_builder.exporters.doccano_relations import (
@@ -52,18 +55,7 @@ from corpus_builder.variants import customer_aliases, with_legal_form
 
 from .conftest import make_template
 
-SPLITS = ("train", "validation", "test")
-SPLIT_FILES = {"train": "train", "validation": "dev", "test": "test"}
-LABELS = (
-    "CUSTOMER",
-    "INVOICE",
-    "CONTRACT",
-    "PURCHASE_ORDER",
-    "AMOUNT",
-    "CURRENCY",
-    "DATE",
-    "ACCOUNT",
-)
+LABELS = DEFAULT_LABELS
 
 HOSTILE = [
     "ß",  # upper-cases to SS

@@ -147,12 +147,17 @@ class HfWriter:
         if any(self._columns[split]["id"] for split in self._splits):
             self.add(self.take())
         self._out.close()
-        label2id = {name: i for i, name in enumerate(self._names)}
-        id2label = {str(i): name for i, name in enumerate(self._names)}
-        for name, mapping in (("label2id", label2id), ("id2label", id2label)):
-            (self._folder / f"{name}.json").write_text(
-                json.dumps(mapping, indent=2) + "\n", encoding="utf-8"
-            )
+        write_label_maps(self._folder, self._names)
+
+
+def write_label_maps(folder: Path, tag_names: list[str]) -> None:
+    """``label2id.json`` and ``id2label.json`` in tag order, for a model config."""
+    label2id = {name: i for i, name in enumerate(tag_names)}
+    id2label = {str(i): name for i, name in enumerate(tag_names)}
+    for name, mapping in (("label2id", label2id), ("id2label", id2label)):
+        (folder / f"{name}.json").write_text(
+            json.dumps(mapping, indent=2) + "\n", encoding="utf-8"
+        )
 
 
 def read_hf(path: Path) -> DatasetDict:

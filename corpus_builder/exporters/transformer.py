@@ -53,6 +53,7 @@ from ..example import Example
 from ..tokens import doc_to_iob
 from . import SPLITS
 from .arrow_stream import DatasetDictWriter, table_bytes
+from .hf import write_label_maps
 
 IGNORE = -100
 BERT_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
@@ -482,12 +483,7 @@ class TransformerWriter:
         if any(self._columns[split]["id"] for split in self._splits):
             self.add(self.take())
         self._out.close()
-        label2id = {name: i for i, name in enumerate(self._names)}
-        id2label = {str(i): name for i, name in enumerate(self._names)}
-        for name, mapping in (("label2id", label2id), ("id2label", id2label)):
-            (self._folder / f"{name}.json").write_text(
-                json.dumps(mapping, indent=2) + "\n", encoding="utf-8"
-            )
+        write_label_maps(self._folder, self._names)
         (self._folder / "tokenizer").mkdir()
         self._tok.save(str(self._folder / "tokenizer" / "tokenizer.json"))
 
