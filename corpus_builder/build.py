@@ -24,7 +24,7 @@ from .balance import (
     form_share_problem,
 )
 from .card import write_card
-from .config import Config, blank_pipeline, config_to_dict
+from .config import Config, config_to_dict
 from .errors import ConfigError, OutputError
 from .exporters import split_file
 from .exporters.conll import ConllWriter
@@ -49,7 +49,7 @@ from .relations import RELATION_TYPES, RelationFinder
 from .shards import ENGINES, Shard, Work, cut, examples, run_shards
 from .stats import Stats
 from .templates import Template, load_templates
-from .tokens import iob_names, tokenizer_info
+from .tokens import iob_names, render_pipeline, tokenizer_info
 
 OFFSET_UNIT = "unicode code points of NFC text, end exclusive"
 Progress = Callable[[int, int], None]
@@ -71,7 +71,7 @@ def derive_rng(seed: int, purpose: str) -> random.Random:
 def prepare(config: Config) -> tuple[list[Template], spacy.language.Language]:
     """Load and check templates against the config and the export tokenizer."""
     templates = load_templates(config.templates)
-    nlp = blank_pipeline(config.spacy_lang)
+    nlp = render_pipeline(config.spacy_lang)
     check_alignment(templates, nlp)
     templates = weighted_templates(templates, config)
     check_labels(templates, config)

@@ -722,15 +722,6 @@ def _locale_problem(name: Any) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def blank_pipeline(lang: str):
-    """``spacy.blank(lang)``, made once per process: building a tokenizer's special
-    cases takes seconds, and a blank pipeline's tokens do not depend on what it
-    tokenized before."""
-    import spacy
-
-    return spacy.blank(lang)
-
-
 def spacy_language_problem(lang: Any) -> str | None:
     """Why ``spacy.blank(lang)`` cannot make a tokenizer here, or None if it can."""
 
@@ -738,8 +729,10 @@ def spacy_language_problem(lang: Any) -> str | None:
         return f"expected a spaCy language code such as 'id' or 'en', got {lang!r}"
     if importlib.util.find_spec(f"spacy.lang.{lang}") is None:
         return f"not a language spaCy knows, got {lang!r}; try 'id' or 'en'"
+    import spacy
+
     try:
-        blank_pipeline(lang)
+        spacy.blank(lang)
     except ImportError as exc:
         return (
             f"spaCy's {lang!r} tokenizer needs a package that is not installed "

@@ -99,6 +99,9 @@ def clean_value(value: str) -> str:
     hyphen, byte-order mark, bidirectional marks) at either end, no leading
     combining mark. Inside the value, format characters stay.
     """
+    if value.isascii():
+        # NFC leaves ASCII as it is, and its only edge junk is whitespace.
+        return " ".join(value.split())
     text = " ".join(unicodedata.normalize("NFC", value).split())
     start, end = 0, len(text)
     while start < end and (
@@ -114,13 +117,20 @@ def clean_value(value: str) -> str:
 
 def was_normalised(value: str) -> bool:
     """True if ``clean_value`` changes more than the Unicode normal form."""
+    if value.isascii():
+        return " ".join(value.split()) != value
     return clean_value(value) != unicodedata.normalize("NFC", value)
 
 
 def apply_case(text: str, case: str) -> str:
     if case == "upper":
-        return unicodedata.normalize("NFC", text.upper())
+        upper = text.upper()
+        return upper if upper.isascii() else unicodedata.normalize("NFC", upper)
     return text
+
+
+def nfc(text: str) -> str:
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def assemble(
@@ -137,7 +147,7 @@ def assemble(
         if piece.is_value:
             text = apply_case(clean_value(piece.text), case)
         else:
-            text = apply_case(unicodedata.normalize("NFC", piece.text), case)
+            text = apply_case(nfc(piece.text), case)
         if piece.label is not None:
             if not text:
                 raise SpanInvariantError(
@@ -174,8 +184,9 @@ def render(
     record: str,
     labels: dict[str, str],
     settings: RenderSettings | None = None,
+    split: str = "",
 ) -> Example:
-    """Render ``template`` for ``ctx``.
+    """Render ``template`` for ``ctx`` as a narrative of ``split``.
 
     ``labels`` maps each template label to write to its export name; a slot whose
     label is not in it is written as plain text.
@@ -231,6 +242,7 @@ def render(
         kind=ctx.txn.kind,
         txn_id=ctx.txn.txn_id,
         customer_id=ctx.customer.customer_id if ctx.customer else "",
+        split=split,
     )
 
 
@@ -267,8 +279,11 @@ def last_word(literal: str, case: str) -> str:
     return apply_case(words[-1].strip(":#."), case)
 
 
+_WORD = re.compile(r"[A-Za-z]+")
+
+
 def leading_word(text: str) -> str:
-    match = re.match(r"[A-Za-z]+", text)
+    match = _WORD.match(text)
     return match.group(0) if match else ""
 
 
@@ -279,9 +294,11 @@ def slot_family(slot: Slot, ctx: Context, rng: random.Random, avoid: str) -> lis
     with the word, all are returned; the template loader refuses such a slot.
     """
     family = FIELDS[slot.field].forms(ctx, slot.option, rng)
-    if not avoid:
+    word = avoid.upper()
+    # Only a run of ASCII letters can be a form's leading word.
+    if not word or _WORD.fullmatch(word) is None:
         return family
-    kept = [s for s in family if leading_word(s.text.upper()) != avoid.upper()]
+    kept = [s for s in family if leading_word(s.text.upper()) != word]
     return kept or family
 
 
@@ -353,4 +370,13 @@ def _scored(piece: Piece, spec, ctx: Context) -> Piece:
     if spec.canonical is None:
         return piece
     score = fuzz.ratio(piece.text.upper(), spec.canonical(ctx).upper()) / 100
-    return replace(piece, score=round(score, 3))
+    return Piece(
+        piece.text,
+        piece.label,
+        piece.kb_id,
+        piece.slot,
+        piece.form,
+        piece.is_value,
+        round(score, 3),
+        piece.clean,
+    )

@@ -22,8 +22,6 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
 
-import spacy
-
 from .config import Config
 from .exporters.conll import ConllWriter
 from .exporters.doccano import DoccanoWriter
@@ -41,7 +39,7 @@ from .relations import RelationFinder
 from .render import RenderSettings, render
 from .stats import Stats
 from .templates import Template
-from .tokens import set_entities
+from .tokens import render_pipeline, set_entities
 from .validate import check_example
 from .variants import ALIAS_FORMS
 
@@ -90,7 +88,7 @@ class Work:
             if "nlp" not in self._local:
                 # A process of its own (a Dask worker) renders many shards: its
                 # pipeline is made afresh every few, with an empty vocabulary.
-                self._local["nlp"] = spacy.blank(config.spacy_lang)
+                self._local["nlp"] = render_pipeline(config.spacy_lang)
                 self._local["renew"] = True
             self._local.update(
                 surface_index=build_surface_index(self.graph),
@@ -171,7 +169,7 @@ def examples(work: Work, shard: Shard):
     tokenized, with ``doc.ents`` set."""
     config = work.config
     local = work.local()
-    nlp = local["nlp"]
+    tokenize = _LastDoc(local["nlp"].make_doc)
     # Noisy spellings and form counts start afresh in every shard.
     settings = RenderSettings(
         typo_rate=config.typo_rate,
@@ -180,7 +178,7 @@ def examples(work: Work, shard: Shard):
         confuser_rate=config.confuser_rate,
         alias_weights=config.alias_weights,
         surface_index=local["surface_index"],
-        tokenizer=nlp.make_doc,
+        tokenizer=tokenize,
         max_form_share=config.diversity.max_form_share,
     )
     per_split = split_settings(config, settings)
@@ -201,13 +199,29 @@ def examples(work: Work, shard: Shard):
             record=f"ex-{index:07d}",
             labels=labels,
             settings=per_split[split],
+            split=split,
         )
-        example = replace(example, split=split)
         settings.count_forms(example)
-        doc = nlp.make_doc(example.text)
+        doc = tokenize(example.text)
         check_example(example, doc)
         set_entities(doc, example)
         yield example, doc
+
+
+class _LastDoc:
+    """A tokenizer that hands back its last Doc when asked for the same text again:
+    the renderer tokenizes a noisy narrative to check it, and the same text is then
+    tokenized for export."""
+
+    def __init__(self, make_doc) -> None:
+        self._make_doc = make_doc
+        self._text: str | None = None
+        self._doc = None
+
+    def __call__(self, text: str):
+        if text != self._text:
+            self._text, self._doc = text, self._make_doc(text)
+        return self._doc
 
 
 @dataclass
@@ -228,7 +242,7 @@ def render_shard(work: Work, shard: Shard) -> ShardOutput:
         count += 1
     local["shards"] = local.get("shards", 0) + 1
     if local.get("renew") and local["shards"] % SHARDS_PER_PROCESS == 0:
-        local["nlp"] = spacy.blank(work.config.spacy_lang)
+        local["nlp"] = render_pipeline(work.config.spacy_lang)
     return ShardOutput(shard.index, count, [writer.take() for writer in writers])
 
 

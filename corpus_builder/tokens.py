@@ -7,12 +7,34 @@ to character spans with spaCy's ``iob_to_biluo`` and ``biluo_tags_to_spans``.
 
 from __future__ import annotations
 
+import spacy
+from spacy.attrs import IS_SPACE, LOWER, NORM
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import biluo_tags_to_spans, iob_to_biluo
 
 from .errors import SpanInvariantError
 from .example import Example
+
+
+def render_pipeline(lang: str) -> Language:
+    """``spacy.blank(lang)`` whose vocabulary computes only the lexical attributes
+    the exports read: norm, lower case and ``is_space``.
+
+    Each string the tokenizer has not met (every invoice number, amount and
+    reference is one) becomes a lexeme, and a blank vocabulary computes some twenty
+    attributes for it in Python (shape, prefix, like_num ...): a fifth of the time
+    spent tokenizing. DocBins keep token texts and norms, CoNLL leaves out
+    whitespace tokens; nothing else of a lexeme is written, so the exports are the
+    same bytes. A pipeline that loads the DocBins computes the rest in its own
+    vocabulary.
+    """
+    nlp = spacy.blank(lang)
+    getters = nlp.vocab.lex_attr_getters
+    nlp.vocab.lex_attr_getters = {
+        attr: getters[attr] for attr in (LOWER, NORM, IS_SPACE) if attr in getters
+    }
+    return nlp
 
 
 def example_to_doc(nlp: Language, example: Example) -> Doc:
