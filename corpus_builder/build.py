@@ -27,15 +27,8 @@ from .card import write_card
 from .config import Config, config_to_dict
 from .errors import ConfigError, OutputError
 from .exporters import split_file
-from .exporters.conll import ConllWriter
-from .exporters.doccano import DoccanoWriter
-from .exporters.doccano_relations import DoccanoRelationWriter
-from .exporters.graph_tables import TransactionWriter, write_graph_tables
-from .exporters.hf import HfWriter
-from .exporters.labelstudio import LabelStudioWriter
-from .exporters.prodigy import ProdigyWriter
+from .exporters.graph_tables import write_graph_tables
 from .exporters.spacy_docbin import SpacyWriter
-from .exporters.tasks import TaskWriter
 from .exporters.transformer import (
     LoadedTokenizer,
     TransformerWriter,
@@ -45,11 +38,12 @@ from .graph import Graph, build_graph, check_graph
 from .output import PID_FILE, check_output, discard, make_staging, publish
 from .plan import CorpusPlan, check_labels, plan_corpus, weighted_templates
 from .probe import check_alignment
-from .relations import RELATION_TYPES, RelationFinder
+from .relations import RELATION_TYPES
 from .shards import ENGINES, Shard, Work, cut, examples, run_shards
 from .stats import Stats
 from .templates import Template, load_templates
 from .tokens import iob_names, render_pipeline, tokenizer_info
+from .writers import make_writers
 
 OFFSET_UNIT = "unicode code points of NFC text, end exclusive"
 Progress = Callable[[int, int], None]
@@ -153,45 +147,23 @@ def build_corpus(
 
     staging = make_staging(output)
     try:
-        splits = config.split_names
-        stats = Stats(splits)
-        finder = RelationFinder(graph)
-        utf16 = config.doccano_utf16
-        spacy_writer = SpacyWriter(
-            staging / "spacy", splits=splits, sizes=Counter(plan.splits)
+        writers = make_writers(
+            config,
+            graph,
+            tag_names,
+            loaded,
+            folder=staging,
+            sizes=Counter(plan.splits),
         )
-        writers = [
-            DoccanoWriter(staging / "doccano", utf16=utf16, splits=splits),
-            DoccanoRelationWriter(
-                staging / "doccano" / "relations", finder, utf16=utf16, splits=splits
-            ),
-            spacy_writer,
-            HfWriter(staging / "hf", tag_names, splits=splits),
-            ConllWriter(staging / "conll", splits=splits),
-            LabelStudioWriter(
-                staging / "labelstudio", config.export_labels, finder, splits=splits
-            ),
-            ProdigyWriter(staging / "prodigy", splits=splits),
-            TransactionWriter(staging / "graph", graph),
-            TaskWriter(staging / "tasks", graph),
-            stats,
-        ]
-        transformer = None
-        if loaded:
-            transformer = TransformerWriter(
-                staging / "transformer",
-                loaded,
-                tag_names,
-                config.transformer,
-                source=config.source,
-                splits=splits,
-            )
-            writers.append(transformer)
+        stats = next(w for w in writers if isinstance(w, Stats))
+        transformer = next(
+            (w for w in writers if isinstance(w, TransformerWriter)), None
+        )
         total = len(graph.transactions)
         done = 0
         for output_ in run_shards(work, shards, workers=workers, engine=engine):
             for writer, part in zip(writers, output_.parts):
-                if writer is spacy_writer:
+                if isinstance(writer, SpacyWriter):
                     writer.add(part, output_.index)
                 else:
                     writer.add(part)
@@ -202,7 +174,8 @@ def build_corpus(
         count_warnings(config, stats)
         for writer in writers:
             writer.close()
-        write_graph_tables(graph, staging / "graph")
+        if "graph" in config.exports:
+            write_graph_tables(graph, staging / "graph")
         if transformer:
             stats.warnings["W105"] += sum(transformer.truncated.values())
             stats.warnings["W106"] += sum(transformer.spans_without_pieces.values())
@@ -294,8 +267,9 @@ def make_manifest(
             **{
                 name: [split_file(s) for s in config.split_names]
                 for name in ("doccano", "spacy", "conll", "labelstudio", "prodigy")
+                if name in config.exports
             },
-            "hf": list(config.split_names),
+            **({"hf": list(config.split_names)} if "hf" in config.exports else {}),
             "grouping": config.split_by,
             "heldout": config.heldout.chosen(),
         },

@@ -177,6 +177,15 @@ def _prose(
             "`word_ids` (the word of `tokens` in `words` each piece comes from, -1 "
             f"for special tokens). Narratives truncated: {truncated}.\n"
         )
+    words = ""
+    if "hf" in config.exports:
+        words = f"""### `words` (hf/)
+
+`id`, `tokens` (spaCy `{config.spacy_lang}` tokenizer), `spaces`, `ner_tags`
+(`ClassLabel`), `text`, `template_id`, `channel`, `language`. `tokens` and `spaces`
+rebuild `text` exactly. Load with `datasets.load_from_disk("hf")`;
+`hf/label2id.json` and `hf/id2label.json` hold the tag order.
+"""
     return f"""# {PRETTY_NAME}
 
 Synthetic bank-statement narratives (Indonesian and English e-banking, branch,
@@ -213,13 +222,7 @@ IOB2 tags, in this order in every split: {", ".join(f"`{t}`" for t in tag_names)
 |---|---|---|---|
 {split_rows}
 
-### `words` (hf/)
-
-`id`, `tokens` (spaCy `{config.spacy_lang}` tokenizer), `spaces`, `ner_tags`
-(`ClassLabel`), `text`, `template_id`, `channel`, `language`. `tokens` and `spaces`
-rebuild `text` exactly. Load with `datasets.load_from_disk("hf")`;
-`hf/label2id.json` and `hf/id2label.json` hold the tag order.
-{pieces}
+{words}{pieces}
 ## Limitations
 
 - Synthetic: the narratives imitate public format descriptions; real statements

@@ -98,6 +98,13 @@ def build(
         help="Tokenizer folder (tokenizer.json or vocab.txt): also write the "
         "transformer/ subword dataset (overrides `transformer.tokenizer`).",
     ),
+    exports: Optional[str] = typer.Option(
+        None,
+        "--exports",
+        "-e",
+        help="Comma-separated exports to write, e.g. doccano,spacy,hf (overrides "
+        "`exports`; default: all of them).",
+    ),
     workers: int = typer.Option(
         1,
         "--workers",
@@ -122,6 +129,7 @@ def build(
                 "seed": seed,
                 "narratives": size,
                 "transformer.tokenizer": str(tokenizer) if tokenizer else None,
+                "exports": exports,
             },
         )
         output = out if out is not None else cfg.output

@@ -33,6 +33,19 @@ DEFAULT_LABELS = (
 SUPPORTED_LOCALES = ("id_ID", "en_US")
 SPLIT_NAMES = ("train", "validation", "test")
 SPLIT_BY = ("both", "template", "customer", "random")
+# The exports a build can write, each a folder of its own (relations go under
+# doccano/); the ``exports`` key picks some of them.
+EXPORTS = (
+    "doccano",
+    "relations",
+    "spacy",
+    "hf",
+    "conll",
+    "labelstudio",
+    "prodigy",
+    "graph",
+    "tasks",
+)
 # Largest shard: a spaCy DocBin of one shard stays a file of bounded size.
 MAX_SHARD_SIZE = 50_000
 # Extra test sets: config key under `heldout` -> split name.
@@ -157,6 +170,7 @@ class Config:
     transformer: TransformerConfig = TransformerConfig()
     source: str = "<defaults>"
     shard_size: int = 5000
+    exports: tuple[str, ...] = EXPORTS
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -560,6 +574,7 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
         )
 
     transformer = _transformer_config(c, data["transformer"])
+    exports = _exports(c, data.get("exports"))
 
     return Config(
         seed=seed,
@@ -586,8 +601,28 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
         transformer=transformer,
         source=source,
         shard_size=shard_size,
+        exports=exports,
         raw=data,
     )
+
+
+def _exports(c: _Checker, value: Any) -> tuple[str, ...]:
+    """The exports to write, in the order of EXPORTS."""
+    allowed = ", ".join(EXPORTS)
+    key = "exports"
+    if isinstance(value, str):
+        key = "exports (--exports)"
+        value = [part.strip() for part in value.split(",")]
+    if not isinstance(value, list) or not value:
+        raise c.fail(
+            "exports", f"expected a list of exports ({allowed}), got {value!r}"
+        )
+    for name in value:
+        if name not in EXPORTS:
+            raise c.fail(key, f"unknown export {name!r}; choose from {allowed}")
+        if value.count(name) > 1:
+            raise c.fail(key, f"{name!r} is listed twice")
+    return tuple(name for name in EXPORTS if name in value)
 
 
 def _heldout(c: _Checker, h: dict[str, Any], alias_weights) -> Heldout:
@@ -751,4 +786,5 @@ def config_to_dict(config: Config) -> dict[str, Any]:
     data["seed"] = config.seed
     data["narratives"] = config.narratives
     data["output"] = str(config.output)
+    data["exports"] = list(config.exports)
     return data

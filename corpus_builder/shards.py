@@ -23,25 +23,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
 
 from .config import Config
-from .exporters.conll import ConllWriter
-from .exporters.doccano import DoccanoWriter
-from .exporters.doccano_relations import DoccanoRelationWriter
-from .exporters.graph_tables import TransactionWriter
-from .exporters.hf import HfWriter
-from .exporters.labelstudio import LabelStudioWriter
-from .exporters.prodigy import ProdigyWriter
-from .exporters.spacy_docbin import SpacyWriter
-from .exporters.tasks import TaskWriter
-from .exporters.transformer import LoadedTokenizer, TransformerWriter
+from .exporters.transformer import LoadedTokenizer
 from .fields import build_surface_index, context_of
 from .graph import Graph
-from .relations import RelationFinder
 from .render import RenderSettings, render
-from .stats import Stats
 from .templates import Template
 from .tokens import render_pipeline, set_entities
 from .validate import check_example
 from .variants import ALIAS_FORMS
+from .writers import make_writers
 
 ENGINES = ("local", "dask")
 # A worker process is replaced after this many shards, so what spaCy's vocabulary
@@ -103,35 +93,7 @@ class Work:
 
     def _writers(self) -> list:
         """Writers that gather one shard's part of every export in memory."""
-        config = self.config
-        splits = config.split_names
-        # The build's writers, in the same order (build.build_corpus).
-        finder = RelationFinder(self.graph)
-        utf16 = config.doccano_utf16
-        writers = [
-            DoccanoWriter(None, utf16=utf16, splits=splits),
-            DoccanoRelationWriter(None, finder, utf16=utf16, splits=splits),
-            SpacyWriter(None, splits=splits),
-            HfWriter(None, self.tag_names, splits=splits),
-            ConllWriter(None, splits=splits),
-            LabelStudioWriter(None, config.export_labels, finder, splits=splits),
-            ProdigyWriter(None, splits=splits),
-            TransactionWriter(None, self.graph),
-            TaskWriter(None, self.graph),
-            Stats(splits),
-        ]
-        if self.tokenizer is not None:
-            writers.append(
-                TransformerWriter(
-                    None,
-                    self.tokenizer,
-                    self.tag_names,
-                    config.transformer,
-                    source=config.source,
-                    splits=splits,
-                )
-            )
-        return writers
+        return make_writers(self.config, self.graph, self.tag_names, self.tokenizer)
 
 
 def cut(plan_splits: list[str], plan_templates: list[Template], work: Work):

@@ -212,6 +212,32 @@ def test_same_config_and_seed_give_the_same_bytes(tmp_path):
     assert files_of(tmp_path / "c")["doccano/train.jsonl"] != a["doccano/train.jsonl"]
 
 
+def test_exports_writes_only_the_chosen_folders_with_the_same_bytes(tmp_path):
+    full = load_config(None, overrides={"narratives": 400, "seed": 11})
+    some = load_config(
+        None, overrides={"narratives": 400, "seed": 11, "exports": ["hf", "spacy"]}
+    )
+    build_corpus(config=full, output=tmp_path / "full")
+    build_corpus(config=some, output=tmp_path / "some")
+    a, b = files_of(tmp_path / "full"), files_of(tmp_path / "some")
+    assert sorted(p.name for p in (tmp_path / "some").iterdir()) == [
+        "README.md",
+        "hf",
+        "manifest.json",
+        "spacy",
+    ]
+    # 3 spacy, 12 hf, the card and the manifest; the folders are the full build's.
+    assert len(b) == 17
+    for name, data in b.items():
+        if name.startswith(("spacy/", "hf/")):
+            assert data == a[name], name
+    manifest = json.loads(b["manifest.json"])
+    assert manifest["config"]["exports"] == ["spacy", "hf"]
+    assert sorted(manifest["splits"]) == ["grouping", "heldout", "hf", "spacy"]
+    assert manifest["counts"] == json.loads(a["manifest.json"])["counts"]
+    assert b["README.md"] == a["README.md"]
+
+
 def test_non_empty_output_is_refused_without_force(tmp_path):
     out = tmp_path / "out"
     out.mkdir()

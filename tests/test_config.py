@@ -82,6 +82,9 @@ def test_a_partial_file_overrides_only_its_keys(tmp_path):
         ("noise: {typo: 0.7, ocr: 0.6}\n", "noise", "more than 1", "E108"),
         ("aliases: {nickname: 1}\n", "aliases.nickname", "unknown name", "E106"),
         ("doccano_offsets: bytes\n", "doccano_offsets", "code_points or utf16", "E107"),
+        ("exports: []\n", "exports", "expected a list of exports", "E107"),
+        ("exports: [spacy, pdf]\n", "exports", "unknown export 'pdf'", "E107"),
+        ("exports: [hf, hf]\n", "exports", "'hf' is listed twice", "E107"),
     ],
 )
 def test_bad_values_name_the_file_and_key(tmp_path, text, key, words, code):
