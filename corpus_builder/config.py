@@ -764,10 +764,10 @@ def spacy_language_problem(lang: Any) -> str | None:
         return f"expected a spaCy language code such as 'id' or 'en', got {lang!r}"
     if importlib.util.find_spec(f"spacy.lang.{lang}") is None:
         return f"not a language spaCy knows, got {lang!r}; try 'id' or 'en'"
-    import spacy
+    from .tokens import try_language
 
     try:
-        spacy.blank(lang)
+        try_language(lang)
     except ImportError as exc:
         return (
             f"spaCy's {lang!r} tokenizer needs a package that is not installed "

@@ -29,12 +29,27 @@ def render_pipeline(lang: str) -> Language:
     same bytes. A pipeline that loads the DocBins computes the rest in its own
     vocabulary.
     """
+    if lang in _UNUSED:
+        return _UNUSED.pop(lang)
     nlp = spacy.blank(lang)
     getters = nlp.vocab.lex_attr_getters
     nlp.vocab.lex_attr_getters = {
         attr: getters[attr] for attr in (LOWER, NORM, IS_SPACE) if attr in getters
     }
     return nlp
+
+
+# A pipeline made to check that a language loads, not yet used: the next
+# render_pipeline call of that language takes it instead of making another (making
+# one takes seconds).
+_UNUSED: dict[str, Language] = {}
+
+
+def try_language(lang: str) -> None:
+    """Make the render pipeline of ``lang`` (ImportError if it needs a package that
+    is missing) and keep it for the next ``render_pipeline(lang)``."""
+    if lang not in _UNUSED:
+        _UNUSED[lang] = render_pipeline(lang)
 
 
 def example_to_doc(nlp: Language, example: Example) -> Doc:
