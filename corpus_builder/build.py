@@ -37,7 +37,7 @@ from .exporters.transformer import (
 from .graph import Graph, build_graph, check_graph
 from .output import PID_FILE, check_output, discard, make_staging, publish
 from .plan import CorpusPlan, check_labels, plan_corpus, weighted_templates
-from .probe import check_alignment
+from .probe import check_alignment, start_alignment_check
 from .relations import RELATION_TYPES
 from .shards import ENGINES, Shard, Work, cut, examples, run_shards
 from .stats import Stats
@@ -67,10 +67,16 @@ def prepare(config: Config) -> tuple[list[Template], spacy.language.Language]:
     templates = load_templates(config.templates)
     nlp = render_pipeline(config.spacy_lang)
     check_alignment(templates, nlp)
+    return settle_templates(templates, config), nlp
+
+
+def settle_templates(templates: list[Template], config: Config) -> list[Template]:
+    """The templates weighted by the config, once its labels and caps are checked
+    against them."""
     templates = weighted_templates(templates, config)
     check_labels(templates, config)
     form_share_problem(config)
-    return templates, nlp
+    return templates
 
 
 def plan_and_cut(
@@ -136,14 +142,27 @@ def build_corpus(
             path="<options>",
             key="engine",
         )
-    templates, nlp = prepare(config)
-    graph = build_graph(config, derive_rng(config.seed, "graph"))
-    check_graph(graph)
-    tag_names = iob_names(config.export_labels)
-    loaded = None
-    if config.transformer.tokenizer:
-        loaded = load_tokenizer(config.transformer.tokenizer)
-    work, shards, plan = plan_and_cut(config, templates, nlp, graph, loaded)
+    templates = load_templates(config.templates)
+    nlp = render_pipeline(config.spacy_lang)
+    # Every template is probed against the tokenizer in a process of its own while
+    # the graph is built and the corpus planned; nothing renders before it passed.
+    aligned = start_alignment_check(templates, nlp)
+    try:
+        templates = settle_templates(templates, config)
+        graph = build_graph(config, derive_rng(config.seed, "graph"))
+        check_graph(graph)
+        tag_names = iob_names(config.export_labels)
+        loaded = None
+        if config.transformer.tokenizer:
+            loaded = load_tokenizer(config.transformer.tokenizer)
+        work, shards, plan = plan_and_cut(config, templates, nlp, graph, loaded)
+    except Exception:
+        aligned.wait()  # a template's fault explains more than what followed from it
+        raise
+    except BaseException:
+        aligned.cancel()
+        raise
+    aligned.wait()
 
     staging = make_staging(output)
     try:

@@ -9,8 +9,11 @@ before any corpus is generated.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 import random
 from dataclasses import replace
+from typing import Any
 
 from spacy.language import Language
 
@@ -150,6 +153,76 @@ def check_alignment(templates: list[Template], nlp: Language) -> int:
 
 # Templates are immutable values; one that passed for a language passes again.
 _CHECKED: dict[tuple[Template, str], int] = {}
+
+
+class AlignmentCheck:
+    """``check_alignment`` running in a forked process (see start_alignment_check)."""
+
+    def __init__(self, templates: list[Template], nlp: Language) -> None:
+        self._templates, self._lang = templates, nlp.lang
+        self._nlp = nlp
+        self._process = None
+        if all((t, nlp.lang) in _CHECKED for t in templates) or (
+            "fork" not in multiprocessing.get_all_start_methods()
+        ):
+            check_alignment(templates, nlp)
+            return
+        from .shards import _start_worker
+
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        parent = os.getpid()
+
+        def child() -> None:
+            _start_worker(parent)
+            try:
+                check_alignment(templates, nlp)
+                reply: Any = [_CHECKED[(t, nlp.lang)] for t in templates]
+            except BaseException as exc:  # handed to the parent, which raises it
+                reply = exc
+            send.send(reply)
+
+        self._process = context.Process(target=child, daemon=True)
+        self._process.start()
+        send.close()
+
+    def wait(self) -> None:
+        """Block until the check is done; raise its TemplateError, if any."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            reply = self._receive.recv()
+        except EOFError:
+            reply = None
+        finally:
+            self._receive.close()
+            process.join()
+        if isinstance(reply, BaseException):
+            raise reply
+        if reply is None:
+            # The check's process ended without a word: check here instead.
+            check_alignment(self._templates, self._nlp)
+            return
+        for template, count in zip(self._templates, reply):
+            _CHECKED[(template, self._lang)] = count
+
+    def cancel(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.join()
+            self._receive.close()
+
+
+def start_alignment_check(templates: list[Template], nlp: Language) -> AlignmentCheck:
+    """Start ``check_alignment`` in a forked process while this one goes on.
+
+    ``wait()`` on the result blocks until it is done and raises its TemplateError,
+    if any. Where ``fork`` is not available, or every template was checked before
+    in this process, the check runs here, at once.
+    """
+    return AlignmentCheck(templates, nlp)
 
 
 def _check_rendering(template: Template, pieces: list[Piece], nlp: Language) -> None:

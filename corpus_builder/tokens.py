@@ -16,6 +16,9 @@ from spacy.training import biluo_tags_to_spans, iob_to_biluo
 from .errors import SpanInvariantError
 from .example import Example
 
+# Space-separated chunks whose tokens a render pipeline's tokenizer remembers.
+TOKENIZER_CACHE = 200_000
+
 
 def render_pipeline(lang: str) -> Language:
     """``spacy.blank(lang)`` whose vocabulary computes only the lexical attributes
@@ -36,6 +39,10 @@ def render_pipeline(lang: str) -> Language:
     nlp.vocab.lex_attr_getters = {
         attr: getters[attr] for attr in (LOWER, NORM, IS_SPACE) if attr in getters
     }
+    # The tokenizer caches the first 10,000 space-separated chunks it splits; in a
+    # corpus those are soon mostly one-off identifiers, and the template words met
+    # after them are split afresh every time.
+    nlp.tokenizer.max_cache_size = TOKENIZER_CACHE
     return nlp
 
 

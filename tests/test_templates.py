@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import multiprocessing
+
 import pytest
 
-from corpus_builder.config import DEFAULT_LABELS
+from corpus_builder.build import build_corpus
+from corpus_builder.config import DEFAULT_LABELS, load_config
 from corpus_builder.errors import TemplateError
 from corpus_builder.probe import check_alignment
 from corpus_builder.templates import (
@@ -190,6 +193,22 @@ def test_slot_glued_to_a_word_is_refused_at_load(tmp_path, nlp_id):
     assert (error.path, error.line, error.column) == (str(path), 7, 21)
     assert "{ACCOUNT:account} cannot sit on token boundaries" in str(error)
     assert "NOREK0123456789" in str(error)
+
+
+def test_a_build_refuses_a_glued_slot_from_its_background_probe(tmp_path):
+    path = write(
+        tmp_path / "t" / "t.yaml",
+        one("TRF NOREK{ACCOUNT:account} {CUSTOMER:customer}"),
+    )
+    config = load_config(
+        None, overrides={"narratives": 50, "templates": str(path.parent)}
+    )
+    with pytest.raises(TemplateError) as info:
+        build_corpus(config=config, output=tmp_path / "out")
+    # The probe's error, not what followed from the template (labels it lacks).
+    assert (info.value.path, info.value.line, info.value.column) == (str(path), 7, 21)
+    assert not (tmp_path / "out").exists()
+    assert multiprocessing.active_children() == []
 
 
 def test_two_slots_without_a_separator_are_refused(tmp_path, nlp_id):
