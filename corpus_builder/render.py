@@ -26,9 +26,13 @@ from .templates import Literal, Slot, Template, resolve_choices
 from .validate import is_edge_junk, misaligned
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Piece:
-    """A piece of narrative text; a piece with a label becomes a span."""
+    """A piece of narrative text; a piece with a label becomes a span.
+
+    Not frozen, though never changed once made: a frozen dataclass takes several
+    times as long to make, and rendering makes about ten per narrative.
+    """
 
     text: str
     label: str | None = None

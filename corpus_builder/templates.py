@@ -68,7 +68,7 @@ class Slot:
     line: int
     column: int
 
-    @property
+    @cached_property
     def name(self) -> str:
         """How the slot is written, for messages."""
         inner = f"{self.label}:{self.field}" if self.label else self.field
