@@ -3,7 +3,8 @@
     python bench/run.py                 # 20,000 narratives (and 2,000 for scaling)
     python bench/run.py --size 100000   # a bigger run
 
-Rows: rendering with validation alone; rendering plus the Doccano, spaCy and Hugging
+Rows: spaCy's tokenizer alone on the rendered narratives (what every other row
+pays); rendering with validation alone; rendering plus the Doccano, spaCy and Hugging
 Face exporters' serialization, one at a time; the full build (those three exports,
 manifest, dataset card, atomic publish) at a tenth of the size and at the size with
 1 and 2 workers, and with every export with 1 worker; and
@@ -51,6 +52,19 @@ def run(writer):
 # make_writers orders the writers as config.exports, the counts last.
 chosen = dict(zip(config.exports, writers))
 stage = sys.argv[3]
+if stage == "tokenizer":
+    # The floor under every row: spaCy's tokenizer alone on the same narratives,
+    # in a pipeline that has not seen them.
+    from corpus_builder.tokens import render_pipeline
+    texts = [e.text for shard in shards for e, _ in examples(work, shard)]
+    fresh = render_pipeline(config.spacy_lang)
+    start = time.perf_counter()
+    for text in texts:
+        fresh.make_doc(text)
+    rate = n / (time.perf_counter() - start)
+    lang = config.spacy_lang
+    print(json.dumps({f"spaCy tokenizer alone, spacy.blank({lang!r})": rate}))
+    raise SystemExit
 name = "generation + validation" + (f" + {stage}" if stage else "")
 print(json.dumps({name: run(chosen.get(stage))}))
 """
@@ -129,7 +143,7 @@ def main() -> None:
     small = max(1, n // 10)
     rows = []
     # Each row in a fresh process, so none finds the tokenizer warmed by another.
-    for stage in ("", *EXPORTS.split(",")):
+    for stage in ("tokenizer", "", *EXPORTS.split(",")):
         for name, rate in child(sys.executable, STAGES, n, EXPORTS, stage).items():
             rows.append((f"{name} ({n:,})", rate, None))
     timings = {}
