@@ -7,6 +7,10 @@ to character spans with spaCy's ``iob_to_biluo`` and ``biluo_tags_to_spans``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
+from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, IS_SPACE, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import biluo_tags_to_spans, iob_to_biluo
@@ -50,12 +54,65 @@ def set_entities(doc: Doc, example: Example) -> Doc:
     return doc
 
 
+@dataclass(frozen=True)
+class DocWords:
+    """What the exporters read of each token of a Doc, one list entry per token.
+
+    ``entities`` holds ``(first token, end token, label)`` of ``doc.ents`` in order,
+    end exclusive. The lists are shared between callers: read them, never change
+    them.
+    """
+
+    words: list[str]
+    spaces: list[bool]
+    starts: list[int]
+    is_space: list[bool]
+    tags: list[str]
+    entities: list[tuple[int, int, str]]
+
+
+# ENT_IOB codes of spaCy: 0 unset, 1 inside, 2 outside, 3 beginning.
+_IOB_PREFIX = ("", "I-", "", "B-")
+
+
+def read_doc_words(doc: Doc) -> DocWords:
+    """Words, trailing spaces, start offsets, whitespace flags, IOB2 tags and
+    entities of ``doc``, read with one ``Doc.to_array`` instead of a Token object
+    per token."""
+    strings = doc.vocab.strings
+    columns = doc.to_array([ORTH, SPACY, IDX, IS_SPACE, ENT_IOB, ENT_TYPE])
+    orths, spaces, starts, is_space, iobs, types = columns.T.tolist()
+    tags = []
+    entities: list[tuple[int, int, str]] = []
+    for i, (iob, kind) in enumerate(zip(iobs, types)):
+        prefix = _IOB_PREFIX[iob]
+        if not prefix:
+            tags.append("O")
+            continue
+        label = strings[kind]
+        tags.append(prefix + label)
+        if iob == 1 and entities and entities[-1][1] == i:
+            entities[-1] = (entities[-1][0], i + 1, label)
+        else:
+            entities.append((i, i + 1, label))
+    return DocWords(
+        words=[strings[orth] for orth in orths],
+        spaces=[bool(space) for space in spaces],
+        starts=starts,
+        is_space=[bool(flag) for flag in is_space],
+        tags=tags,
+        entities=entities,
+    )
+
+
+# Every writer of a shard gets the same Doc in turn: the last one's words are kept.
+# A writer never changes the Doc it is given.
+doc_words = lru_cache(maxsize=1)(read_doc_words)
+
+
 def doc_to_iob(doc: Doc) -> list[str]:
     """IOB2 tags of ``doc.ents``, one per token."""
-    return [
-        "O" if token.ent_iob_ in ("O", "") else f"{token.ent_iob_}-{token.ent_type_}"
-        for token in doc
-    ]
+    return read_doc_words(doc).tags
 
 
 def iob_names(labels: tuple[str, ...]) -> list[str]:

@@ -50,7 +50,7 @@ from tokenizers import (
 from ..config import TransformerConfig
 from ..errors import ConfigError, TokenizerError
 from ..example import Example
-from ..tokens import doc_to_iob
+from ..tokens import doc_words
 from . import SPLITS
 from .arrow_stream import DatasetDictWriter, table_bytes
 from .hf import write_label_maps
@@ -365,8 +365,8 @@ class TransformerWriter:
                 counts[key] += value
 
     def write(self, example: Example, doc: Doc) -> None:
-        words = [t.text for t in doc]
-        tags = doc_to_iob(doc)
+        read = doc_words(doc)
+        words, tags = read.words, read.tags
         windows, pieces = self._windows(words)
         self.longest = max(self.longest, pieces)
         cut_off = len(words)
