@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, IS_SPACE, ORTH, SPACY
+from spacy.attrs import IDX, IS_SPACE, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import biluo_tags_to_spans, iob_to_biluo
@@ -71,35 +71,24 @@ class DocWords:
     entities: list[tuple[int, int, str]]
 
 
-# ENT_IOB codes of spaCy: 0 unset, 1 inside, 2 outside, 3 beginning.
-_IOB_PREFIX = ("", "I-", "", "B-")
-
-
 def read_doc_words(doc: Doc) -> DocWords:
     """Words, trailing spaces, start offsets, whitespace flags, IOB2 tags and
-    entities of ``doc``, read with one ``Doc.to_array`` instead of a Token object
-    per token."""
+    entities of ``doc``, read with one ``Doc.to_array`` and ``doc.ents`` instead of
+    a Token object per token."""
     strings = doc.vocab.strings
-    columns = doc.to_array([ORTH, SPACY, IDX, IS_SPACE, ENT_IOB, ENT_TYPE])
-    orths, spaces, starts, is_space, iobs, types = columns.T.tolist()
-    tags = []
-    entities: list[tuple[int, int, str]] = []
-    for i, (iob, kind) in enumerate(zip(iobs, types)):
-        prefix = _IOB_PREFIX[iob]
-        if not prefix:
-            tags.append("O")
-            continue
-        label = strings[kind]
-        tags.append(prefix + label)
-        if iob == 1 and entities and entities[-1][1] == i:
-            entities[-1] = (entities[-1][0], i + 1, label)
-        else:
-            entities.append((i, i + 1, label))
+    orths, spaces, starts, is_space = doc.to_array(
+        [ORTH, SPACY, IDX, IS_SPACE]
+    ).T.tolist()
+    entities = [(ent.start, ent.end, ent.label_) for ent in doc.ents]
+    tags = ["O"] * len(orths)
+    for first, end, label in entities:
+        tags[first] = "B-" + label
+        tags[first + 1 : end] = ["I-" + label] * (end - first - 1)
     return DocWords(
-        words=[strings[orth] for orth in orths],
-        spaces=[bool(space) for space in spaces],
+        words=list(map(strings.__getitem__, orths)),
+        spaces=list(map(bool, spaces)),
         starts=starts,
-        is_space=[bool(flag) for flag in is_space],
+        is_space=list(map(bool, is_space)),
         tags=tags,
         entities=entities,
     )

@@ -134,17 +134,16 @@ def add_to_docbin(docbin: DocBin, doc: Doc) -> None:
     are read off one ``Doc.to_array``. A Doc with morphology (whose string is not
     the one its hash names) goes through ``DocBin.add``.
     """
-    width = len(docbin.attrs)
-    columns = doc.to_array(docbin.attrs + [SPACY] + _STRING_ATTRS)
-    hashes = columns[:, width + 1 :]
+    hashes = doc.to_array(_STRING_ATTRS)
     if docbin.store_user_data or hashes[:, _STRING_ATTRS.index(MORPH)].any():
         docbin.add(doc)
         return
-    docbin.tokens.append(numpy.ascontiguousarray(columns[:, :width]))
-    docbin.spaces.append(numpy.asarray(columns[:, width : width + 1], dtype=bool))
+    columns = doc.to_array(docbin.attrs + [SPACY])
+    docbin.tokens.append(numpy.ascontiguousarray(columns[:, :-1]))
+    docbin.spaces.append(numpy.asarray(columns[:, -1:], dtype=bool))
     docbin.flags.append({"has_unknown_spaces": doc.has_unknown_spaces})
     strings = doc.vocab.strings
-    docbin.strings.update(strings[key] for key in numpy.unique(hashes).tolist())
+    docbin.strings.update(map(strings.__getitem__, set(hashes.ravel().tolist())))
     docbin.cats.append(doc.cats)
     docbin.span_groups.append(doc.spans.to_bytes())
     for group in doc.spans.values():
