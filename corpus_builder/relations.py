@@ -129,19 +129,26 @@ class RelationFinder:
         for name, head, tail, holds in RULES:
             self._rules.setdefault((head, tail), []).append((name, holds))
         self._last: tuple[Example | None, list[tuple[int, int, str]]] = (None, [])
+        self._kinds: dict[str, str | None] = {}
 
     def relations(self, example: Example) -> list[tuple[int, int, str]]:
         """``(from_index, to_index, type)`` over ``example.spans``, in span order."""
         if self._last[0] is example:  # several writers ask about the same example
             return self._last[1]
-        kinds = [entity_of(span) for span in example.spans]
+        typed = []
+        for index, span in enumerate(example.spans):
+            if span.slot not in self._kinds:
+                self._kinds[span.slot] = entity_of(span)
+            kind = self._kinds[span.slot]
+            if kind is not None:
+                typed.append((index, kind, span.kb_id))
         found = []
-        for i, head in enumerate(example.spans):
-            for j, tail in enumerate(example.spans):
-                if i == j or kinds[i] is None or kinds[j] is None:
+        for i, head_kind, head in typed:
+            for j, tail_kind, tail in typed:
+                if i == j:
                     continue
-                for name, holds in self._rules.get((kinds[i], kinds[j]), ()):
-                    if holds(self._graph, self._txns, head.kb_id, tail.kb_id):
+                for name, holds in self._rules.get((head_kind, tail_kind), ()):
+                    if holds(self._graph, self._txns, head, tail):
                         found.append((i, j, name))
         self._last = (example, found)
         return found

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
+from functools import lru_cache
 from typing import Callable
 
 from rapidfuzz import fuzz, process
@@ -52,6 +53,7 @@ class HardNegatives:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self._cache: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+        self._choices: dict[tuple[str, str], tuple[list, list]] = {}
         self._customer_ids = list(graph.customers)
         self._customer_names = [c.legal_name.upper() for c in graph.customers.values()]
         self._shared: dict[str, list[str]] = defaultdict(list)
@@ -78,6 +80,24 @@ class HardNegatives:
         for number, po in graph.purchase_orders.items():
             self._pos_of[po.customer_id].append(number)
         self._po_sorted = sorted(graph.purchase_orders)
+
+    def choices(
+        self, entity_type: str, entity_id: str
+    ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+        """The entity and its hard negatives sorted by id, each ``{"id", "name"}``,
+        and the hard negatives, each ``{"id", "why"}``, as records list them.
+
+        Kept per entity and shared between records: read them, never change them.
+        """
+        key = (entity_type, entity_id)
+        if key not in self._choices:
+            hard = self.of(entity_type, entity_id)
+            ids = sorted([entity_id, *(other for other, _ in hard)])
+            self._choices[key] = (
+                [{"id": cid, "name": self.name(entity_type, cid)} for cid in ids],
+                [{"id": cid, "why": why} for cid, why in hard],
+            )
+        return self._choices[key]
 
     def name(self, entity_type: str, entity_id: str) -> str:
         """How the entity is written in the graph's own tables."""
@@ -148,14 +168,17 @@ def _nearest(ordered: list[tuple], key: int) -> list[str]:
 
 
 def resolution_records(example: Example, negatives: HardNegatives) -> list[dict]:
-    """Lines of ``tasks/resolution.jsonl`` for the mentions of one example."""
+    """Lines of ``tasks/resolution.jsonl`` for the mentions of one example.
+
+    The ``candidates`` and ``hard_negatives`` lists are shared between the records
+    of one entity.
+    """
     records = []
     for index, span in enumerate(example.spans):
-        entity_type = _FIELD_TYPES.get(field_of(span.slot))
+        entity_type = _entity_type(span.slot)
         if entity_type is None:
             continue
-        hard = negatives.of(entity_type, span.kb_id)
-        ids = sorted([span.kb_id, *(other for other, _ in hard)])
+        candidates, hard = negatives.choices(entity_type, span.kb_id)
         records.append(
             {
                 "id": f"{example.id}-{index}",
@@ -170,13 +193,17 @@ def resolution_records(example: Example, negatives: HardNegatives) -> list[dict]
                 "family": form_family(span.form),
                 "noise": form_noise(span.form),
                 "gold": span.kb_id,
-                "candidates": [
-                    {"id": cid, "name": negatives.name(entity_type, cid)} for cid in ids
-                ],
-                "hard_negatives": [{"id": cid, "why": why} for cid, why in hard],
+                "candidates": candidates,
+                "hard_negatives": hard,
             }
         )
     return records
+
+
+@lru_cache(maxsize=4096)
+def _entity_type(slot: str) -> str | None:
+    """The entity type a slot's mention resolves to, None for other slots."""
+    return _FIELD_TYPES.get(field_of(slot))
 
 
 # The baseline resolver -------------------------------------------------------------

@@ -51,7 +51,7 @@ class Stats:
             self.customers[split].add(example.customer_id)
         if not example.spans:
             self.no_entity += 1
-        if any(ord(ch) > 0xFFFF for ch in example.text):
+        if not example.text.isascii() and max(example.text) > "\uffff":
             self.outside_bmp += 1
         for span in example.spans:
             self.labels[split][span.label] += 1

@@ -7,8 +7,11 @@ to character spans with spaCy's ``iob_to_biluo`` and ``biluo_tags_to_spans``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 import spacy
-from spacy.attrs import IS_SPACE, LOWER, NORM
+from spacy.attrs import IDX, IS_SPACE, LOWER, NORM, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import biluo_tags_to_spans, iob_to_biluo
@@ -94,12 +97,54 @@ def set_entities(doc: Doc, example: Example) -> Doc:
     return doc
 
 
+@dataclass(frozen=True)
+class DocWords:
+    """What the exporters read of each token of a Doc, one list entry per token.
+
+    ``entities`` holds ``(first token, end token, label)`` of ``doc.ents`` in order,
+    end exclusive. The lists are shared between callers: read them, never change
+    them.
+    """
+
+    words: list[str]
+    spaces: list[bool]
+    starts: list[int]
+    is_space: list[bool]
+    tags: list[str]
+    entities: list[tuple[int, int, str]]
+
+
+def read_doc_words(doc: Doc) -> DocWords:
+    """Words, trailing spaces, start offsets, whitespace flags, IOB2 tags and
+    entities of ``doc``, read with one ``Doc.to_array`` and ``doc.ents`` instead of
+    a Token object per token."""
+    strings = doc.vocab.strings
+    orths, spaces, starts, is_space = doc.to_array(
+        [ORTH, SPACY, IDX, IS_SPACE]
+    ).T.tolist()
+    entities = [(ent.start, ent.end, ent.label_) for ent in doc.ents]
+    tags = ["O"] * len(orths)
+    for first, end, label in entities:
+        tags[first] = "B-" + label
+        tags[first + 1 : end] = ["I-" + label] * (end - first - 1)
+    return DocWords(
+        words=list(map(strings.__getitem__, orths)),
+        spaces=list(map(bool, spaces)),
+        starts=starts,
+        is_space=list(map(bool, is_space)),
+        tags=tags,
+        entities=entities,
+    )
+
+
+# Every writer of a shard gets the same Doc in turn: the last one's words are kept.
+# A writer never changes the Doc it is given.
+doc_words = lru_cache(maxsize=1)(read_doc_words)
+
+
 def doc_to_iob(doc: Doc) -> list[str]:
     """IOB2 tags of ``doc.ents``, one per token."""
-    return [
-        "O" if token.ent_iob_ in ("O", "") else f"{token.ent_iob_}-{token.ent_type_}"
-        for token in doc
-    ]
+    return read_doc_words(doc).tags
 
 
 def iob_names(labels: tuple[str, ...]) -> list[str]:

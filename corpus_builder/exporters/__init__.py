@@ -10,6 +10,7 @@ record, for round-trip checks.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Protocol
 
@@ -20,6 +21,13 @@ from ..example import Example
 # Split names as each format's users expect them.
 SPACY_SPLIT_FILES = {"train": "train", "validation": "dev", "test": "test"}
 SPLITS = tuple(SPACY_SPLIT_FILES)
+
+# ``json.dumps(obj, ensure_ascii=False, separators=(",", ":"))``, the same text,
+# with its encoder made once instead of at every call. Records are trees the
+# writers build, so the check for circular references is left out.
+compact_json = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), check_circular=False
+).encode
 
 
 def split_file(split: str) -> str:

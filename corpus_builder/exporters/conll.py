@@ -22,32 +22,37 @@ one another, separated only by whitespace) and gives code-point offsets.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from spacy.tokens import Doc
 
 from ..errors import SpanInvariantError
 from ..example import Example
-from ..tokens import check_iob2, doc_to_iob
+from ..tokens import check_iob2, doc_words
 from . import TextWriter
 
 DOCSTART = "-DOCSTART- -X- -X- O"
+# What str.isspace calls whitespace: both test Py_UNICODE_ISSPACE.
+_WHITESPACE = re.compile(r"\s")
 
 
 def doc_to_conll(doc: Doc, record: str) -> str:
     """One document block, ending with a blank line."""
-    lines = [DOCSTART, ""]
-    for token, tag in zip(doc, doc_to_iob(doc)):
-        if token.is_space:
-            continue
-        if any(ch.isspace() for ch in token.text):
+    read = doc_words(doc)
+    pairs = [
+        (word, tag)
+        for word, tag, space in zip(read.words, read.tags, read.is_space)
+        if not space
+    ]
+    for word, _ in pairs:
+        if _WHITESPACE.search(word):
             raise SpanInvariantError(
-                f"token {token.text!r} holds whitespace, which a CoNLL column "
-                "cannot carry",
+                f"token {word!r} holds whitespace, which a CoNLL column cannot carry",
                 record=record,
                 rule="5 (token boundaries)",
             )
-        lines.append(f"{token.text} _ _ {tag}")
+    lines = [DOCSTART, ""] + [f"{word} _ _ {tag}" for word, tag in pairs]
     return "\n".join(lines) + "\n\n"
 
 

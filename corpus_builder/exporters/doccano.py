@@ -22,8 +22,6 @@ written as JSON escapes so that every record is one line for any reader.
 
 from __future__ import annotations
 
-import json
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +29,17 @@ import jsonlines
 from spacy.tokens import Doc
 
 from ..example import Example
-from . import SPLITS, TextWriter
+from . import SPLITS, TextWriter, compact_json
 
-_json = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 # Line breaks JSON leaves raw: a reader that splits on every Unicode line break
 # (str.splitlines) would cut the record in two. JSON's escapes read back the same.
 _LINE_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
 
 
 def _dumps(record: dict[str, Any]) -> str:
-    line = _json(record)
+    line = compact_json(record)
+    if line.isascii():
+        return line
     for raw, escaped in _LINE_BREAKS.items():
         line = line.replace(raw, escaped)
     return line
@@ -48,19 +47,31 @@ def _dumps(record: dict[str, Any]) -> str:
 
 def utf16_offset(text: str, offset: int) -> int:
     """The UTF-16 code-unit offset of code-point ``offset`` in ``text``."""
-    return offset + sum(1 for ch in text[:offset] if ord(ch) > 0xFFFF)
+    before = text[:offset]
+    if before.isascii() or max(before) <= "\uffff":
+        return offset
+    return offset + sum(1 for ch in before if ord(ch) > 0xFFFF)
+
+
+def span_offsets(example: Example, *, utf16: bool = False) -> list[tuple[int, int]]:
+    """``(start, end)`` of each span, in code points or UTF-16 code units."""
+    if not utf16:
+        return [(s.start, s.end) for s in example.spans]
+    text = example.text
+    return [
+        (utf16_offset(text, s.start), utf16_offset(text, s.end)) for s in example.spans
+    ]
 
 
 def example_to_record(example: Example, *, utf16: bool = False) -> dict[str, Any]:
-    def at(offset: int) -> int:
-        return utf16_offset(example.text, offset) if utf16 else offset
-
+    offsets = span_offsets(example, utf16=utf16)
+    spans = example.spans
     return {
         "text": example.text,
-        "label": [[at(s.start), at(s.end), s.label] for s in example.spans],
+        "label": [[a, b, s.label] for (a, b), s in zip(offsets, spans)],
         **example.metadata(),
         "kb_links": [
-            [at(s.start), at(s.end), s.kb_id, s.form, s.score] for s in example.spans
+            [a, b, s.kb_id, s.form, s.score] for (a, b), s in zip(offsets, spans)
         ],
     }
 

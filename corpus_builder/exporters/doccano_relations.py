@@ -25,33 +25,29 @@ from spacy.tokens import Doc
 
 from ..example import Example
 from ..relations import RelationFinder
-from . import SPLITS, TextWriter
-from .doccano import example_to_record, utf16_offset
+from . import SPLITS, TextWriter, compact_json
+from .doccano import span_offsets
 
 
 def example_to_relation_record(
     example: Example, relations: list[tuple[int, int, str]], *, utf16: bool = False
 ) -> dict[str, Any]:
-    def at(offset: int) -> int:
-        return utf16_offset(example.text, offset) if utf16 else offset
-
-    record = example_to_record(example, utf16=utf16)
-    del record["label"]
-    entities = [
-        {
-            "id": index,
-            "label": span.label,
-            "start_offset": at(span.start),
-            "end_offset": at(span.end),
-        }
-        for index, span in enumerate(example.spans)
-    ]
-    links = [
-        {"id": index, "from_id": head, "to_id": tail, "type": name}
-        for index, (head, tail, name) in enumerate(relations)
-    ]
-    return {"text": example.text, "entities": entities, "relations": links} | {
-        key: value for key, value in record.items() if key != "text"
+    offsets = span_offsets(example, utf16=utf16)
+    spans = example.spans
+    return {
+        "text": example.text,
+        "entities": [
+            {"id": index, "label": span.label, "start_offset": a, "end_offset": b}
+            for index, (span, (a, b)) in enumerate(zip(spans, offsets))
+        ],
+        "relations": [
+            {"id": index, "from_id": head, "to_id": tail, "type": name}
+            for index, (head, tail, name) in enumerate(relations)
+        ],
+        **example.metadata(),
+        "kb_links": [
+            [a, b, s.kb_id, s.form, s.score] for (a, b), s in zip(offsets, spans)
+        ],
     }
 
 
@@ -74,7 +70,7 @@ class DoccanoRelationWriter(TextWriter):
         record = example_to_relation_record(
             example, self._finder.relations(example), utf16=self._utf16
         )
-        return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        return compact_json(record) + "\n"
 
 
 def read_doccano_relations(

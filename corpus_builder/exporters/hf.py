@@ -26,10 +26,13 @@ from datasets import ClassLabel, DatasetDict, Features, Sequence, Value
 from spacy.tokens import Doc
 
 from ..example import Example
+from ..tokens import doc_words
 from . import SPLITS
 from .arrow_stream import DatasetDictWriter, table_bytes
 
 _STRING_COLUMNS = ("id", "text", "template_id", "channel", "language")
+# ``json.dumps(obj, ensure_ascii=False)`` with its encoder made once.
+_digest_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 def features_for(tag_names: list[str]) -> Features:
@@ -50,32 +53,13 @@ def features_for(tag_names: list[str]) -> Features:
 def word_rows(
     doc: Doc, example: Example, index: dict[str, int]
 ) -> tuple[list[str], list[bool], list[int]]:
-    """Words, trailing spaces and IOB2 tag ids of ``doc``, in one pass over it.
+    """Words, trailing spaces and IOB2 tag ids of ``doc`` (tags of ``doc.ents``,
+    which validation set from the example's spans).
 
-    The tags come from the example's spans, which the renderer placed and
-    validation put on token boundaries: a token starting where a span starts is
-    ``B-``, one inside it ``I-``; the same tags ``doc.ents`` gives.
+    The lists of words and spaces are shared with the other writers of the Doc.
     """
-    words: list[str] = []
-    spaces: list[bool] = []
-    tags: list[int] = []
-    spans = sorted(example.spans, key=lambda s: s.start)
-    outside = index["O"]
-    at = 0
-    for token in doc:
-        start = token.idx
-        text = token.text
-        words.append(text)
-        spaces.append(bool(token.whitespace_))
-        while at < len(spans) and spans[at].end <= start:
-            at += 1
-        if at < len(spans) and spans[at].start <= start:
-            span = spans[at]
-            prefix = "B-" if span.start == start else "I-"
-            tags.append(index[prefix + span.label])
-        else:
-            tags.append(outside)
-    return words, spaces, tags
+    read = doc_words(doc)
+    return read.words, read.spaces, [index[tag] for tag in read.tags]
 
 
 class HfWriter:
@@ -116,7 +100,7 @@ class HfWriter:
         columns["spaces"].append(spaces)
         columns["ner_tags"].append(tags)
         self._digests[example.split].update(
-            json.dumps([example.id, example.text, tags], ensure_ascii=False).encode()
+            _digest_json([example.id, example.text, tags]).encode()
         )
         columns["text"].append(example.text)
         columns["template_id"].append(example.template_id)

@@ -36,7 +36,7 @@ from spacy.tokens import Doc
 from .. import __version__
 from ..example import Example
 from ..relations import RELATION_TYPES, RelationFinder
-from . import SPLITS, TextWriter
+from . import SPLITS, TextWriter, compact_json
 from .doccano import utf16_offset
 
 FROM_NAME = "label"
@@ -61,7 +61,7 @@ def example_to_ls_task(
     example: Example, relations: list[tuple[int, int, str]]
 ) -> dict[str, Any]:
     text = example.text
-    in_bmp = len(text.encode("utf-16-le")) == 2 * len(text)
+    in_bmp = text.isascii() or max(text) <= "\uffff"
 
     def at(offset: int) -> int:
         return offset if in_bmp else utf16_offset(text, offset)
@@ -130,7 +130,7 @@ class LabelStudioWriter(TextWriter):
     def render(self, example: Example, doc: Doc) -> str:
         relations = self._finder.relations(example) if self._finder else []
         task = example_to_ls_task(example, relations)
-        return json.dumps(task, ensure_ascii=False, separators=(",", ":"))
+        return compact_json(task)
 
     def begin(self, split: str) -> None:
         self._files[split].write("[")

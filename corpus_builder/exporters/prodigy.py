@@ -26,36 +26,34 @@ from typing import Any
 from spacy.tokens import Doc
 
 from ..example import Example
-from . import TextWriter
+from ..tokens import doc_words
+from . import TextWriter, compact_json
 
 
 def example_to_task(example: Example, doc: Doc) -> dict[str, Any]:
+    read = doc_words(doc)
+    starts = read.starts
+    ends = [start + len(word) for start, word in zip(starts, read.words)]
     return {
         "text": example.text,
         "tokens": [
-            {
-                "text": t.text,
-                "start": t.idx,
-                "end": t.idx + len(t.text),
-                "id": t.i,
-                "ws": bool(t.whitespace_),
-            }
-            for t in doc
+            {"text": word, "start": start, "end": end, "id": i, "ws": space}
+            for i, (word, start, end, space) in enumerate(
+                zip(read.words, starts, ends, read.spaces)
+            )
         ],
         "spans": [
             {
-                "start": ent.start_char,
-                "end": ent.end_char,
-                "token_start": ent.start,
-                "token_end": ent.end - 1,
-                "label": ent.label_,
+                "start": starts[first],
+                "end": ends[end - 1],
+                "token_start": first,
+                "token_end": end - 1,
+                "label": label,
             }
-            for ent in doc.ents
+            for first, end, label in read.entities
         ],
         "answer": "accept",
-        "meta": {
-            **example.metadata(),
-        },
+        "meta": example.metadata(),
     }
 
 
@@ -63,8 +61,7 @@ class ProdigyWriter(TextWriter):
     suffix = ".jsonl"
 
     def render(self, example: Example, doc: Doc) -> str:
-        task = example_to_task(example, doc)
-        return json.dumps(task, ensure_ascii=False, separators=(",", ":")) + "\n"
+        return compact_json(example_to_task(example, doc)) + "\n"
 
 
 def read_prodigy(path: Path) -> list[tuple[str, list[tuple[int, int, str]]]]:

@@ -15,6 +15,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy
+from spacy.attrs import (
+    DEP,
+    ENT_ID,
+    ENT_KB_ID,
+    ENT_TYPE,
+    LEMMA,
+    MORPH,
+    NORM,
+    ORTH,
+    SPACY,
+    TAG,
+)
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 from srsly.msgpack import Packer
@@ -23,6 +36,8 @@ from ..example import Example
 from . import SPLITS, split_file
 
 ATTRS = ["ENT_IOB", "ENT_TYPE", "ENT_KB_ID"]
+# The token attributes whose strings DocBin.add keeps.
+_STRING_ATTRS = [ORTH, TAG, LEMMA, NORM, MORPH, DEP, ENT_TYPE, ENT_KB_ID, ENT_ID]
 
 
 # A split with more narratives than this is written as a folder of DocBins, one
@@ -79,7 +94,7 @@ class SpacyWriter:
             "split": example.split,
         }
         docbin = self._gathering_bins[example.split]
-        docbin.add(doc)
+        add_to_docbin(docbin, doc)
         docbin.user_data.append(self._packer.pack(user_data))
 
     def take(self) -> dict[str, bytes]:
@@ -110,6 +125,34 @@ class SpacyWriter:
         for split, docbin in self._bins.items():
             if not self._sharded[split]:
                 docbin.to_disk(self._folder / f"{split_file(split)}.spacy")
+
+
+def add_to_docbin(docbin: DocBin, doc: Doc) -> None:
+    """``docbin.add(doc)`` for a bin that stores no user data, to the same bytes.
+
+    ``DocBin.add`` makes a Token object per token to collect its strings; here they
+    are read off one ``Doc.to_array``. A Doc with morphology (whose string is not
+    the one its hash names) goes through ``DocBin.add``.
+    """
+    hashes = doc.to_array(_STRING_ATTRS)
+    if docbin.store_user_data or hashes[:, _STRING_ATTRS.index(MORPH)].any():
+        docbin.add(doc)
+        return
+    columns = doc.to_array(docbin.attrs + [SPACY])
+    docbin.tokens.append(numpy.ascontiguousarray(columns[:, :-1]))
+    docbin.spaces.append(numpy.asarray(columns[:, -1:], dtype=bool))
+    docbin.flags.append({"has_unknown_spaces": doc.has_unknown_spaces})
+    strings = doc.vocab.strings
+    docbin.strings.update(map(strings.__getitem__, set(hashes.ravel().tolist())))
+    docbin.cats.append(doc.cats)
+    docbin.span_groups.append(doc.spans.to_bytes())
+    for group in doc.spans.values():
+        for span in group:
+            docbin.strings.add(span.label_)
+            if span.kb_id in strings:
+                docbin.strings.add(span.kb_id_)
+            if span.id in strings:
+                docbin.strings.add(span.id_)
 
 
 def docbin_paths(folder: Path, split: str) -> list[Path]:

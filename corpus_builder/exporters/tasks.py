@@ -14,8 +14,6 @@ splits. Amounts are decimal strings with two places, as in the graph tables.
 
 from __future__ import annotations
 
-import json
-from functools import partial
 from pathlib import Path
 
 from spacy.tokens import Doc
@@ -25,8 +23,8 @@ from ..example import Example
 from ..graph import Graph
 from ..matching import matching_record, payment_ledger
 from ..resolution import HardNegatives, resolution_records
+from . import compact_json as _dumps
 
-_dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 TASK_FILES = ("resolution.jsonl", "matching.jsonl", "actions.jsonl")
 
 
@@ -90,7 +88,7 @@ class TaskWriter:
 
     def take(self) -> dict[str, str]:
         part = {
-            name: "".join(line + "\n" for line in lines)
+            name: "\n".join(lines) + "\n" if lines else ""
             for name, lines in self._lines.items()
         }
         for lines in self._lines.values():

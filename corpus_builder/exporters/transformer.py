@@ -50,7 +50,7 @@ from tokenizers import (
 from ..config import TransformerConfig
 from ..errors import ConfigError, TokenizerError
 from ..example import Example
-from ..tokens import doc_to_iob
+from ..tokens import doc_words
 from . import SPLITS
 from .arrow_stream import DatasetDictWriter, table_bytes
 from .hf import write_label_maps
@@ -365,10 +365,18 @@ class TransformerWriter:
                 counts[key] += value
 
     def write(self, example: Example, doc: Doc) -> None:
-        words = [t.text for t in doc]
-        tags = doc_to_iob(doc)
+        read = doc_words(doc)
+        words, tags = read.words, read.tags
         windows, pieces = self._windows(words)
         self.longest = max(self.longest, pieces)
+        # Word ids in the narrative's words, per window (the encodings count from
+        # the window's first word); each read of Encoding.word_ids makes a list.
+        word_ids = []
+        for start, _, enc, _ in windows:
+            ids = enc.word_ids
+            if start:
+                ids = [None if w is None else w + start for w in ids]
+            word_ids.append(ids)
         cut_off = len(words)
         cut_inside_a_word = any(window[3] for window in windows)
         if self._settings.overflow == "stride":
@@ -379,29 +387,24 @@ class TransformerWriter:
         elif windows[0][1] < len(words) or cut_inside_a_word:
             self.truncated[example.split] += 1
             cut_off = self._count_lost(tags, windows[0])
-        self._count_unseen(tags, windows, cut_off)
-        for number, (start, end, enc, _) in enumerate(windows):
-            word_ids = [None if w is None else w + start for w in enc.word_ids]
+        self._count_unseen(tags, word_ids, cut_off)
+        columns = self._columns[example.split]
+        digest = self._digests[example.split]
+        for number, ((_, _, enc, _), ids) in enumerate(zip(windows, word_ids)):
             labels = word_tags_to_piece_labels(
-                word_ids,
+                ids,
                 tags,
                 self._index,
                 label_all_pieces=self._settings.label_all_pieces,
             )
-            row = {
-                "id": example.id,
-                "window": number,
-                "input_ids": enc.ids,
-                "attention_mask": enc.attention_mask,
-                "labels": labels,
-                "word_ids": [-1 if w is None else w for w in word_ids],
-            }
-            columns = self._columns[example.split]
-            for name, value in row.items():
-                columns[name].append(value)
-            self._digests[example.split].update(
-                json.dumps([example.id, number, enc.ids, labels]).encode()
-            )
+            input_ids = enc.ids
+            columns["id"].append(example.id)
+            columns["window"].append(number)
+            columns["input_ids"].append(input_ids)
+            columns["attention_mask"].append(enc.attention_mask)
+            columns["labels"].append(labels)
+            columns["word_ids"].append([-1 if w is None else w for w in ids])
+            digest.update(json.dumps([example.id, number, input_ids, labels]).encode())
             self.rows[example.split] += 1
 
     def _windows(self, words: list[str]) -> tuple[list[tuple], int]:
@@ -412,8 +415,9 @@ class TransformerWriter:
         longer than a window is cut to fit.
         """
         enc = self._tok.encode(words, is_pretokenized=True)
-        pieces = sum(1 for s in enc.special_tokens_mask if not s)
-        if len(enc.ids) <= self._settings.max_length:
+        specials = enc.special_tokens_mask
+        pieces = len(specials) - sum(specials)
+        if len(specials) <= self._settings.max_length:
             return [(0, len(words), enc, False)], pieces
         counts = [0] * len(words)
         for word in enc.word_ids:
@@ -464,16 +468,16 @@ class TransformerWriter:
                 self.spans_cut[label] += 1
         return covered + 1
 
-    def _count_unseen(self, tags: list[str], windows: list[tuple], cut_off: int):
+    def _count_unseen(
+        self, tags: list[str], word_ids: list[list[int | None]], cut_off: int
+    ) -> None:
         """Count entities before the cut whose words all got no piece (a word of
         characters the tokenizer's normalizer deletes, such as U+FFFD)."""
-        seen = {
-            w + start
-            for start, _, enc, _ in windows
-            for w in enc.word_ids
-            if w is not None
-        }
-        for first, last, label in _entities(tags):
+        entities = _entities(tags)
+        if not entities:
+            return
+        seen = {w for ids in word_ids for w in ids if w is not None}
+        for first, last, label in entities:
             if first < cut_off and seen.isdisjoint(range(first, last + 1)):
                 self.spans_without_pieces[label] += 1
 
