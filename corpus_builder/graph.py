@@ -25,7 +25,7 @@ BUSINESS_KINDS = ("full", "partial", "multi", "overpaid")
 NO_ENTITY_KINDS = ("fee", "interest", "tax", "cash")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Customer:
     customer_id: str
     legal_name: str
@@ -44,7 +44,7 @@ class Customer:
         return self.locale[:2]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Contract:
     contract_id: str
     customer_id: str
@@ -57,14 +57,14 @@ class Contract:
     payment_terms_days: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PurchaseOrder:
     po_number: str
     customer_id: str
     contract_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Invoice:
     invoice_number: str
     series: str
@@ -79,14 +79,14 @@ class Invoice:
     currency: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Settlement:
     txn_id: str
     invoice_number: str
     applied_cents: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Transaction:
     txn_id: str
     kind: str
@@ -100,7 +100,7 @@ class Transaction:
     parts: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Graph:
     customers: dict[str, Customer] = field(default_factory=dict)
     contracts: dict[str, Contract] = field(default_factory=dict)
@@ -117,7 +117,7 @@ class Graph:
         return ids
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GraphSize:
     customers: int
     contracts: int
