@@ -10,11 +10,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+import gc
 import math
 import operator
 import random
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import Iterator
 
 from faker import Faker
 
@@ -175,8 +178,32 @@ def plan_size(config: Config) -> GraphSize:
     )
 
 
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Pause Python's cycle collector inside the block, then restore its state.
+
+    Building or planning a large graph allocates millions of records that hold no
+    reference cycles. The collector would traverse all of them each time the pile
+    grows by a quarter (a third of the graph's build time at a million
+    narratives) without finding anything to free; garbage is still freed by
+    reference counting, and any cycles made meanwhile are collected afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_graph(config: Config, rng: random.Random) -> Graph:
     """The whole graph for ``config``; same config and generator state, same graph."""
+    with cycle_collection_paused():
+        return _build_graph(config, rng)
+
+
+def _build_graph(config: Config, rng: random.Random) -> Graph:
     size = plan_size(config)
     graph = Graph()
     fakers = {}

@@ -25,7 +25,7 @@ from itertools import accumulate
 from .config import HELDOUT_SPLITS, SPLIT_NAMES, Config
 from .errors import PlanError
 from .fields import Context, context_of, context_provides
-from .graph import Graph, Transaction
+from .graph import Graph, Transaction, cycle_collection_paused
 from .templates import KINDS, Template
 
 TEMPLATE_KIND = {"overpaid": "full"}
@@ -573,6 +573,26 @@ def plan_corpus(
     choice_seed: int,
 ) -> CorpusPlan:
     """Split and template of every transaction; fails on a target it cannot meet."""
+    with cycle_collection_paused():
+        return _plan_corpus(
+            config,
+            templates,
+            graph,
+            pool_rng=pool_rng,
+            split_rng=split_rng,
+            choice_seed=choice_seed,
+        )
+
+
+def _plan_corpus(
+    config: Config,
+    templates: list[Template],
+    graph: Graph,
+    *,
+    pool_rng: random.Random,
+    split_rng: random.Random,
+    choice_seed: int,
+) -> CorpusPlan:
     pools = template_pools(templates, config, pool_rng)
     profiles = profiles_of(graph)
     splits = assign_transactions(graph, profiles, pools, config, split_rng)
