@@ -11,6 +11,7 @@ import calendar
 import datetime as dt
 import functools
 import gc
+import itertools
 import math
 import operator
 import random
@@ -680,6 +681,11 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 def check_graph(graph: Graph) -> None:
     """Raise GraphError at the first record that breaks a business rule."""
+    with cycle_collection_paused():
+        _check_graph(graph)
+
+
+def _check_graph(graph: Graph) -> None:
     for contract in graph.contracts.values():
         if contract.customer_id not in graph.customers:
             raise GraphError(
@@ -755,7 +761,7 @@ def check_graph(graph: Graph) -> None:
             raise GraphError(
                 "settled for more than its amount", code="E310", record=number
             )
-    for record in (*graph.invoices.values(), *graph.transactions):
+    for record in itertools.chain(graph.invoices.values(), graph.transactions):
         if record.currency == "IDR" and record.amount_cents % 100:
             raise GraphError(
                 "a rupiah amount with cents",
