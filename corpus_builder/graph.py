@@ -392,8 +392,23 @@ def _add_purchase_orders(graph: Graph, count: int, rng: random.Random) -> None:
     contracts = list(graph.contracts.values())
     sap_style = {cid: rng.random() < 0.4 for cid in graph.customers}
     used: set[str] = set()
-    for _ in range(count):
+    short_left = 90_000  # PO-10000 to PO-99999
+    for made in range(count):
         contract = rng.choice(contracts)
+        if not sap_style[contract.customer_id]:
+            if not short_left:
+                raise GraphError(
+                    f"graph.purchase_orders asks for {count} purchase orders, but "
+                    "the 90000 numbers PO-10000 to PO-99999 of customers without "
+                    f"SAP-style numbers ran out after {made} purchase orders; lower "
+                    "graph.purchase_orders (auto makes 1.5 per contract) or "
+                    "`narratives`",
+                    code="E302",
+                    provider="po_number",
+                    requested=count,
+                    made=made,
+                )
+            short_left -= 1
         while True:
             if sap_style[contract.customer_id]:
                 number = f"45{rng.randrange(10**8):08d}"
