@@ -17,13 +17,15 @@
 from __future__ import annotations
 
 import random
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from .config import HELDOUT_SPLITS, SPLIT_NAMES, Config
 from .errors import PlanError
 from .fields import Context, context_of, context_provides
-from .graph import Graph
+from .graph import Graph, Transaction, cycle_collection_paused
 from .templates import KINDS, Template
 
 TEMPLATE_KIND = {"overpaid": "full"}
@@ -184,9 +186,41 @@ def split_sequence(n: int, shares: dict[str, float], rng: random.Random) -> list
 # Contexts and which template can tell which transaction
 
 
-def contexts_of(graph: Graph) -> list[Context]:
-    """The context of every transaction, in graph order."""
-    return [context_of(graph, txn) for txn in graph.transactions]
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What the planner reads of a transaction; most transactions share one."""
+
+    ctx: Context  # of the first transaction with this profile
+    provides: frozenset[str]
+    stratum: tuple[str, str, bool]
+    language: str  # of the templates weighted up for it
+
+
+@dataclass(frozen=True, slots=True)
+class Profiles:
+    """The profile of every transaction, in graph order, as positions in ``kinds``."""
+
+    kinds: list[Profile]
+    of: array  # array('H'): position in kinds per transaction
+
+
+def profiles_of(graph: Graph) -> Profiles:
+    """Every transaction's profile, without keeping a context per transaction."""
+    kinds: list[Profile] = []
+    known: dict[tuple, int] = {}
+    of = array("H")
+    for txn in graph.transactions:
+        ctx = context_of(graph, txn)
+        provides = frozenset(context_provides(ctx))
+        stratum = _stratum(ctx)
+        language = _Chooser.language(ctx)
+        key = (txn.kind, txn.currency, provides, stratum, language)
+        position = known.get(key)
+        if position is None:
+            position = known[key] = len(kinds)
+            kinds.append(Profile(ctx, provides, stratum, language))
+        of.append(position)
+    return Profiles(kinds, of)
 
 
 def template_kind(txn) -> str:
@@ -314,14 +348,16 @@ def _stratum(ctx: Context) -> tuple[str, str, bool]:
 
 
 def assign_transactions(
-    contexts: list[Context],
+    graph: Graph,
+    profiles: Profiles,
     pools: dict[str, list[Template]],
     config: Config,
     rng: random.Random,
 ) -> list[str]:
     """The split of every transaction."""
-    n = len(contexts)
-    provides = [context_provides(ctx) for ctx in contexts]
+    transactions = graph.transactions
+    kinds, profile_of = profiles.kinds, profiles.of
+    n = len(transactions)
     splits: list[str | None] = [None] * n
 
     def units(indices: list[int]) -> list[list[int]]:
@@ -331,7 +367,7 @@ def assign_transactions(
         by_customer: dict[str, list[int]] = defaultdict(list)
         alone = []
         for i in indices:
-            customer = contexts[i].txn.customer_id
+            customer = transactions[i].customer_id
             if customer:
                 by_customer[customer].append(i)
             else:
@@ -341,15 +377,22 @@ def assign_transactions(
     for split, value in config.heldout.chosen().items():
         pool = pools[split]
         free = [i for i in range(n) if splits[i] is None]
+        # Whether a profile's transactions can be told, and a customer is named in
+        # the held-out form, is the same for all of them.
+        tellable = [any(can_tell(t, p.ctx, p.provides) for t in pool) for p in kinds]
+        named: dict[str | None, bool] = {}
 
         def fits(i: int) -> bool:
-            ctx = contexts[i]
             if split == "test_unseen_alias":
-                if ctx.customer is None or not any(
-                    a.form == value for a in ctx.customer.aliases
-                ):
+                customer_id = transactions[i].customer_id
+                if customer_id not in named:
+                    customer = context_of(graph, transactions[i]).customer
+                    named[customer_id] = customer is not None and any(
+                        a.form == value for a in customer.aliases
+                    )
+                if not named[customer_id]:
                     return False
-            return any(can_tell(t, ctx, provides[i]) for t in pool)
+            return tellable[profile_of[i]]
 
         eligible = [u for u in units(free) if all(fits(i) for i in u)]
         rng.shuffle(eligible)
@@ -375,7 +418,7 @@ def assign_transactions(
     shares = {s: config.splits[s] for s in SPLIT_NAMES}
     strata: dict[tuple, list[list[int]]] = defaultdict(list)
     for unit in units(free):
-        strata[_stratum(contexts[unit[0]])].append(unit)
+        strata[kinds[profile_of[unit[0]]].stratum].append(unit)
     totals: Counter[str] = Counter()
     for key in sorted(strata, key=repr):
         group = strata[key]
@@ -419,10 +462,14 @@ class _Chooser:
         self.vectors = {
             t.id: _vector(t, config.labels) for pool in pools.values() for t in pool
         }
+        self._vector_items = {tid: tuple(v.items()) for tid, v in self.vectors.items()}
         self.counts: dict[str, Counter[str]] = defaultdict(Counter)
         self.used: dict[str, Counter[str]] = defaultdict(Counter)
         # Weighted candidates per candidate list (shared, never changed) and language.
         self._weighted: dict[tuple[int, str], list[tuple[Template, float]]] = {}
+        # The same as templates and cumulative weights, for a draw nothing narrows.
+        self._drawn: dict[tuple[int, str], tuple[tuple[Template, ...], list[float]]]
+        self._drawn = {}
 
     @staticmethod
     def language(ctx: Context) -> str:
@@ -430,8 +477,7 @@ class _Chooser:
             return ctx.customer.language
         return "id" if ctx.txn.currency == "IDR" else "en"
 
-    def weight(self, template: Template, ctx: Context) -> float:
-        language = self.language(ctx)
+    def weight(self, template: Template, language: str) -> float:
         return (
             template.weight
             * (3.0 if template.language == language else 1.0)
@@ -442,16 +488,17 @@ class _Chooser:
         self,
         split: str,
         candidates: list[Template],
-        ctx: Context,
+        txn: Transaction,
+        language: str,
         rng: random.Random,
         urgent: list[str],
         cap: int | None,
     ) -> Template:
-        kind = template_kind(ctx.txn)
-        key = (id(candidates), self.language(ctx))
+        kind = template_kind(txn)
+        key = (id(candidates), language)
         weighted = self._weighted.get(key)
         if weighted is None:
-            weighted = [(t, self.weight(t, ctx)) for t in candidates]
+            weighted = [(t, self.weight(t, language)) for t in candidates]
             weighted = [(t, w) for t, w in weighted if w > 0]
             self._weighted[key] = weighted
         if not weighted:
@@ -462,15 +509,17 @@ class _Chooser:
                 split=split,
                 kind=kind,
             )
+        narrowed = False
         if cap is not None:
+            narrowed = True
             weighted = [(t, w) for t, w in weighted if self.used[split][t.id] < cap]
             if not weighted:
                 share = self.config.diversity.max_template_share
                 raise PlanError(
                     f"diversity.max_template_share: {share} lets each template tell "
                     f"at most {cap} narratives of the {split} split, and every "
-                    f"template that can tell {ctx.txn.txn_id} ({kind}, "
-                    f"{ctx.txn.currency}) has; raise the share or add templates of "
+                    f"template that can tell {txn.txn_id} ({kind}, "
+                    f"{txn.currency}) has; raise the share or add templates of "
                     f"kind {kind}",
                     code="E509",
                     split=split,
@@ -479,9 +528,11 @@ class _Chooser:
         for label in urgent:
             providing = [(t, w) for t, w in weighted if self.vectors[t.id][label]]
             if providing:
+                narrowed = True
                 weighted = providing
         targets = self.targets[split]
         if targets is not None:
+            narrowed = True
             counts = self.counts[split]
             total = sum(counts.values())
             scored = []
@@ -495,9 +546,19 @@ class _Chooser:
                 scored.append((distance, t, w))
             best = min(d for d, _, _ in scored)
             weighted = [(t, w) for d, t, w in scored if d <= best + SLACK]
-        templates, weights = zip(*weighted)
-        chosen = rng.choices(templates, weights)[0]
-        self.counts[split].update(self.vectors[chosen.id])
+        if narrowed:
+            templates, weights = zip(*weighted)
+            chosen = rng.choices(templates, weights)[0]
+        else:
+            # What rng.choices(templates, weights) draws, its sums made once.
+            drawn = self._drawn.get(key)
+            if drawn is None:
+                templates, weights = zip(*weighted)
+                drawn = self._drawn[key] = (templates, list(accumulate(weights)))
+            chosen = rng.choices(drawn[0], cum_weights=drawn[1])[0]
+        counts = self.counts[split]
+        for label, count in self._vector_items[chosen.id]:
+            counts[label] += count
         self.used[split][chosen.id] += 1
         return chosen
 
@@ -512,10 +573,29 @@ def plan_corpus(
     choice_seed: int,
 ) -> CorpusPlan:
     """Split and template of every transaction; fails on a target it cannot meet."""
+    with cycle_collection_paused():
+        return _plan_corpus(
+            config,
+            templates,
+            graph,
+            pool_rng=pool_rng,
+            split_rng=split_rng,
+            choice_seed=choice_seed,
+        )
+
+
+def _plan_corpus(
+    config: Config,
+    templates: list[Template],
+    graph: Graph,
+    *,
+    pool_rng: random.Random,
+    split_rng: random.Random,
+    choice_seed: int,
+) -> CorpusPlan:
     pools = template_pools(templates, config, pool_rng)
-    contexts = contexts_of(graph)
-    splits = assign_transactions(contexts, pools, config, split_rng)
-    provides = [context_provides(ctx) for ctx in contexts]
+    profiles = profiles_of(graph)
+    splits = assign_transactions(graph, profiles, pools, config, split_rng)
     vectors = {t.id: _vector(t, config.labels) for pool in pools.values() for t in pool}
     sizes = Counter(splits)
     cap_share = config.diversity.max_template_share
@@ -524,24 +604,42 @@ def plan_corpus(
         for s in sizes
     }
 
-    candidates = []
+    # Transactions of one split, kind, currency and provided needs share candidates:
+    # a group, with the most mentions of each label one of them can give.
+    groups: list[tuple[str, list[Template], dict[str, int]]] = []
+    known: dict[tuple, int] = {}
+    group_by_profile: dict[tuple[str, int], int] = {}
+    group_of = array("H")
+    kinds, profile_of = profiles.kinds, profiles.of
+    for i, split in enumerate(splits):
+        position = profile_of[i]
+        group = group_by_profile.get((split, position))
+        if group is None:
+            profile = kinds[position]
+            txn = profile.ctx.txn
+            key = (split, txn.kind, txn.currency, profile.provides)
+            group = known.get(key)
+            if group is None:
+                found = [
+                    t
+                    for t in pools[split]
+                    if can_tell(t, profile.ctx, profile.provides)
+                ]
+                if not found:
+                    raise _no_template(split, context_of(graph, graph.transactions[i]))
+                most = {
+                    label: max(vectors[t.id][label] for t in found)
+                    for label in config.labels
+                }
+                group = known[key] = len(groups)
+                groups.append((split, found, most))
+            group_by_profile[(split, position)] = group
+        group_of.append(group)
+    members = Counter(group_of)
     capacity: dict[str, Counter[str]] = defaultdict(Counter)
-    # Transactions of one split, kind, currency and provided needs share candidates.
-    known: dict[tuple, tuple[list[Template], dict[str, int]]] = {}
-    for i, ctx in enumerate(contexts):
-        key = (splits[i], ctx.txn.kind, ctx.txn.currency, frozenset(provides[i]))
-        if key not in known:
-            found = [t for t in pools[splits[i]] if can_tell(t, ctx, provides[i])]
-            if not found:
-                raise _no_template(splits[i], ctx)
-            most = {
-                label: max(vectors[t.id][label] for t in found)
-                for label in config.labels
-            }
-            known[key] = (found, most)
-        found, most = known[key]
-        candidates.append(found)
-        capacity[splits[i]].update(most)
+    for group, (split, _, most) in enumerate(groups):
+        for label, count in most.items():
+            capacity[split][label] += count * members[group]
     _check_reachable(config, sizes, capacity)
 
     goal = config.balance.targets(config.labels)
@@ -549,7 +647,16 @@ def plan_corpus(
     for _ in range(STEERING_ROUNDS):
         chooser = _Chooser(config, pools, steer)
         chosen = _choose_all(
-            config, contexts, splits, candidates, capacity, chooser, caps, choice_seed
+            config,
+            graph,
+            profiles,
+            splits,
+            groups,
+            group_of,
+            capacity,
+            chooser,
+            caps,
+            choice_seed,
         )
         if goal is None:
             break
@@ -592,9 +699,11 @@ def plan_corpus(
 
 def _choose_all(
     config: Config,
-    contexts: list[Context],
+    graph: Graph,
+    profiles: Profiles,
     splits: list[str],
-    candidates: list[list[Template]],
+    groups: list[tuple[str, list[Template], dict[str, int]]],
+    group_of: array,
     capacity: dict[str, Counter[str]],
     chooser: "_Chooser",
     caps: dict[str, int | None],
@@ -602,28 +711,27 @@ def _choose_all(
 ) -> list[Template]:
     # Mentions each label can still get in each split from the transactions not yet
     # planned: a minimum count that needs all of them forces the choice.
+    minimums = config.balance.min_count
     left = {s: Counter(capacity[s]) for s in capacity}
     chosen = []
-    bests: dict[int, dict[str, int]] = {}
-    for i, ctx in enumerate(contexts):
-        split = splits[i]
-        best = bests.get(id(candidates[i]))
-        if best is None:
-            best = {
-                label: max(chooser.vectors[t.id][label] for t in candidates[i])
-                for label in config.labels
-            }
-            bests[id(candidates[i])] = best
+    transactions = graph.transactions
+    kinds, profile_of = profiles.kinds, profiles.of
+    for i, split in enumerate(splits):
+        _, candidates, best = groups[group_of[i]]
         urgent = []
-        if split in SPLIT_NAMES:
-            for label, minimum in config.balance.min_count.items():
-                need = minimum - chooser.counts[split][label]
-                if need > 0 and need >= left[split][label]:
-                    urgent.append(label)
-        left[split].subtract(best)
+        if minimums:
+            if split in SPLIT_NAMES:
+                for label, minimum in minimums.items():
+                    need = minimum - chooser.counts[split][label]
+                    if need > 0 and need >= left[split][label]:
+                        urgent.append(label)
+            left[split].subtract(best)
         rng = random.Random(choice_seed + i + 1)
+        language = kinds[profile_of[i]].language
         chosen.append(
-            chooser.choose(split, candidates[i], ctx, rng, urgent, caps[split])
+            chooser.choose(
+                split, candidates, transactions[i], language, rng, urgent, caps[split]
+            )
         )
     return chosen
 

@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import random
 import signal
+from array import array
 from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
@@ -46,7 +47,7 @@ class Shard:
     index: int
     start: int
     splits: tuple[str, ...]
-    templates: tuple[int, ...]  # positions in Work.templates
+    templates: array  # positions in Work.templates (array('H') or array('L'))
 
 
 @dataclass
@@ -99,15 +100,15 @@ class Work:
 def cut(plan_splits: list[str], plan_templates: list[Template], work: Work):
     """The shards of a plan, in corpus order."""
     size = work.config.shard_size
-    position = {id(t): i for i, t in enumerate(work.templates)}
+    position = {id(t): i for i, t in enumerate(work.templates)}.__getitem__
+    typecode = "H" if len(work.templates) <= 0xFFFF else "L"
     for index, start in enumerate(range(0, len(plan_splits), size)):
+        templates = plan_templates[start : start + size]
         yield Shard(
             index=index,
             start=start,
             splits=tuple(plan_splits[start : start + size]),
-            templates=tuple(
-                position[id(t)] for t in plan_templates[start : start + size]
-            ),
+            templates=array(typecode, map(position, map(id, templates))),
         )
 
 

@@ -210,6 +210,28 @@ def test_more_unique_company_names_than_the_pool_holds_is_e302(tmp_path):
     assert "lower graph.customers or add another locale" in message
 
 
+def test_more_purchase_orders_than_their_numbers_hold_is_e302():
+    config = load_config(
+        None,
+        overrides={
+            "narratives": 10,
+            "graph.customers": 50,
+            "graph.contracts": 50,
+            "graph.purchase_orders": 250_000,
+        },
+    )
+    with pytest.raises(GraphError) as info:
+        build_graph(config, derive_rng(1, "graph"))
+    error = info.value
+    assert (error.code, error.provider, error.requested) == (
+        "E302",
+        "po_number",
+        250_000,
+    )
+    assert 90_000 < error.made < 250_000
+    assert "PO-10000 to PO-99999" in str(error)
+
+
 def test_same_seed_same_graph_other_seed_other_graph():
     config = load_config(None, overrides={"narratives": 300})
     a = build_graph(config, derive_rng(1, "graph"))
