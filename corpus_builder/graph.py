@@ -242,8 +242,12 @@ def _add_customers(
     for index in range(1, count + 1):
         locale = rng.choices(names, weights)[0]
         data = locales.LOCALES[locale]
-        for _ in range(50):
-            core, split_core, legal_form = _company_name(locale, fakers[locale], rng)
+        # Two-word names first; once they keep colliding (a large graph), names
+        # of three words, which a big customer base has too.
+        for attempt in range(2 * NAME_DRAWS):
+            core, split_core, legal_form = _company_name(
+                locale, fakers[locale], rng, three_words=attempt >= NAME_DRAWS
+            )
             legal_name = _legal_name(core, legal_form)
             if legal_name.upper() not in taken:
                 break
@@ -254,8 +258,9 @@ def _add_customers(
                 f"names, but the company-name pool of locale {locale} "
                 f"(corpus-builder's {locale} name words and legal forms with Faker's "
                 "last_name provider) "
-                f"gave no new name in 50 draws after {made} {locale} names; lower "
-                "graph.customers or add another locale under graph.locales",
+                f"gave no new name in {2 * NAME_DRAWS} draws after {made} {locale} "
+                "names; lower graph.customers or add another locale under "
+                "graph.locales",
                 code="E302",
                 provider="company_name",
                 locale=locale,
@@ -297,11 +302,23 @@ def _add_customers(
         graph.customers[customer.customer_id] = replace(customer, aliases=kept)
 
 
+# Draws of a two-word company name before three-word ones are drawn as well.
+NAME_DRAWS = 50
+
+
 def _company_name(
-    locale: str, fake: Faker, rng: random.Random
+    locale: str, fake: Faker, rng: random.Random, *, three_words: bool = False
 ) -> tuple[tuple[str, ...], tuple[str, ...], str]:
     data = locales.LOCALES[locale]
     legal_form = rng.choice(data["legal_forms"])
+    if three_words:
+        sector = rng.choice(data["sectors"])
+        if locale == "id_ID" and rng.random() < 0.5:
+            first, second = rng.sample(data["words"], 2)
+            return (first, second, sector), (), legal_form
+        words = data.get("words")
+        second = rng.choice(words) if words else fake.last_name()
+        return (fake.last_name(), second, sector), (), legal_form
     if locale == "id_ID":
         style = rng.random()
         if style < 0.5:
@@ -388,19 +405,33 @@ def _add_contracts(
     return added
 
 
+# PO-10000 to PO-99999, then six digits (PO-100000 to PO-999999) once those are
+# used up.
+SHORT_PO_NUMBERS = 90_000
+LONG_PO_NUMBERS = 900_000
+
+
 def _add_purchase_orders(graph: Graph, count: int, rng: random.Random) -> None:
     contracts = list(graph.contracts.values())
     sap_style = {cid: rng.random() < 0.4 for cid in graph.customers}
     used: set[str] = set()
-    short_left = 90_000  # PO-10000 to PO-99999
+    short_left = SHORT_PO_NUMBERS
+    long_left = LONG_PO_NUMBERS
     for made in range(count):
         contract = rng.choice(contracts)
+        wide = False
         if not sap_style[contract.customer_id]:
-            if not short_left:
+            if short_left:
+                short_left -= 1
+            elif long_left:
+                long_left -= 1
+                wide = True
+            else:
                 raise GraphError(
                     f"graph.purchase_orders asks for {count} purchase orders, but "
-                    "the 90000 numbers PO-10000 to PO-99999 of customers without "
-                    f"SAP-style numbers ran out after {made} purchase orders; lower "
+                    f"the {SHORT_PO_NUMBERS + LONG_PO_NUMBERS} numbers PO-10000 to "
+                    "PO-999999 of customers without SAP-style numbers ran out after "
+                    f"{made} purchase orders; lower "
                     "graph.purchase_orders (auto makes 1.5 per contract) or "
                     "`narratives`",
                     code="E302",
@@ -408,10 +439,11 @@ def _add_purchase_orders(graph: Graph, count: int, rng: random.Random) -> None:
                     requested=count,
                     made=made,
                 )
-            short_left -= 1
         while True:
             if sap_style[contract.customer_id]:
                 number = f"45{rng.randrange(10**8):08d}"
+            elif wide:
+                number = f"PO-{rng.randrange(100000, 1000000)}"
             else:
                 number = f"PO-{rng.randrange(10000, 100000)}"
             if number not in used:

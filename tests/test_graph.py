@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from corpus_builder import graph as graph_module
 from corpus_builder.build import derive_rng
 from corpus_builder.config import load_config
 from corpus_builder.errors import GraphError
@@ -187,30 +188,47 @@ def test_too_few_invoices_is_a_clear_error():
     assert (info.value.code, info.value.exit_code) == ("E301", 4)
 
 
-def test_more_unique_company_names_than_the_pool_holds_is_e302(tmp_path):
-    path = tmp_path / "c.yaml"
-    path.write_text(
-        "narratives: 10\ngraph:\n  customers: 20000\n  contracts: 20000\n"
-        "  locales: {id_ID: 1}\n"
+def test_a_large_customer_base_gets_three_word_names_all_distinct():
+    config = load_config(
+        None,
+        overrides={
+            "narratives": 10,
+            "graph.customers": 20000,
+            "graph.contracts": 20000,
+            "graph.locales": {"id_ID": 1},
+            "transactions.multi": 0,
+        },
     )
-    config = load_config(path)
+    graph = build_graph(config, derive_rng(1, "graph"))
+    names = [c.legal_name.upper() for c in graph.customers.values()]
+    assert len(names) == len(set(names)) == 20000
+    three = [c for c in graph.customers.values() if len(c.core_words) == 3]
+    # Two-word names hold some 12,000 id_ID customers; the rest need a third word.
+    assert 5000 < len(three) < 15000
+    assert all(c.aliases[0].text == c.legal_name for c in three)
+
+
+def test_more_unique_company_names_than_the_pool_holds_is_e302(monkeypatch):
+    monkeypatch.setattr(
+        graph_module,
+        "_company_name",
+        lambda locale, fake, rng, three_words=False: (("Sinar", "Bahari"), (), "PT"),
+    )
+    config = load_config(
+        None, overrides={"narratives": 10, "graph.locales": {"id_ID": 1}}
+    )
     with pytest.raises(GraphError) as info:
         build_graph(config, derive_rng(1, "graph"))
     error = info.value
     assert (error.code, error.exit_code) == ("E302", 4)
-    assert (error.provider, error.locale, error.requested) == (
-        "company_name",
-        "id_ID",
-        20000,
-    )
-    assert 5000 < error.made < 20000
+    assert (error.provider, error.locale, error.made) == ("company_name", "id_ID", 1)
     message = str(error)
     assert "company-name pool of locale id_ID" in message
-    assert "Faker's last_name provider" in message
+    assert "gave no new name in 100 draws after 1 id_ID names" in message
     assert "lower graph.customers or add another locale" in message
 
 
-def test_more_purchase_orders_than_their_numbers_hold_is_e302():
+def test_purchase_orders_past_five_digits_get_six_and_stay_distinct():
     config = load_config(
         None,
         overrides={
@@ -218,18 +236,34 @@ def test_more_purchase_orders_than_their_numbers_hold_is_e302():
             "graph.customers": 50,
             "graph.contracts": 50,
             "graph.purchase_orders": 250_000,
+            "transactions.multi": 0,
+        },
+    )
+    graph = build_graph(config, derive_rng(1, "graph"))
+    numbers = [n for n in graph.purchase_orders if n.startswith("PO-")]
+    assert len(graph.purchase_orders) == 250_000
+    assert sum(len(n) == 8 for n in numbers) == graph_module.SHORT_PO_NUMBERS
+    assert sum(len(n) == 9 for n in numbers) == len(numbers) - 90_000 > 0
+
+
+def test_more_purchase_orders_than_their_numbers_hold_is_e302(monkeypatch):
+    monkeypatch.setattr(graph_module, "SHORT_PO_NUMBERS", 30)
+    monkeypatch.setattr(graph_module, "LONG_PO_NUMBERS", 20)
+    config = load_config(
+        None,
+        overrides={
+            "narratives": 10,
+            "graph.customers": 5,
+            "graph.contracts": 5,
+            "graph.purchase_orders": 500,
         },
     )
     with pytest.raises(GraphError) as info:
         build_graph(config, derive_rng(1, "graph"))
     error = info.value
-    assert (error.code, error.provider, error.requested) == (
-        "E302",
-        "po_number",
-        250_000,
-    )
-    assert 90_000 < error.made < 250_000
-    assert "PO-10000 to PO-99999" in str(error)
+    assert (error.code, error.provider, error.requested) == ("E302", "po_number", 500)
+    assert 50 <= error.made < 500
+    assert "the 50 numbers PO-10000 to PO-999999" in str(error)
 
 
 def test_same_seed_same_graph_other_seed_other_graph():
