@@ -237,14 +237,19 @@ def _add_customers(
     names = list(config.graph.locales)
     weights = [config.graph.locales[name] for name in names]
     taken: set[str] = set()
+    crowded: set[str] = set()
     alias_owner: dict[str, list[str]] = defaultdict(list)
     built = []
     for index in range(1, count + 1):
         locale = rng.choices(names, weights)[0]
         data = locales.LOCALES[locale]
         # Two-word names first; once they keep colliding (a large graph), names
-        # of three words, which a big customer base has too.
-        for attempt in range(2 * NAME_DRAWS):
+        # of three words, which a big customer base has too. A locale whose
+        # two-word names ran out draws three-word ones from then on.
+        first = NAME_DRAWS if locale in crowded else 0
+        for attempt in range(first, 2 * NAME_DRAWS):
+            if attempt == NAME_DRAWS:
+                crowded.add(locale)
             core, split_core, legal_form = _company_name(
                 locale, fakers[locale], rng, three_words=attempt >= NAME_DRAWS
             )
@@ -554,6 +559,48 @@ def _vary(amount: int, currency: str, rng: random.Random) -> int:
     return max(100, varied)
 
 
+class _Remaining:
+    """A list that items leave: ``self[k]`` is the k-th item still in it, in the
+    list's order, and ``remove(k)`` takes it out, each in log time (a Fenwick
+    tree of counts), where ``list.remove`` is linear."""
+
+    def __init__(self, items: list) -> None:
+        self._items = items
+        n = len(items)
+        self._tree = [0] * (n + 1)
+        for i in range(1, n + 1):
+            self._tree[i] += 1
+            parent = i + (i & -i)
+            if parent <= n:
+                self._tree[parent] += self._tree[i]
+        self._left = n
+        self._top = 1 << max(0, n.bit_length() - 1) if n else 0
+
+    def __len__(self) -> int:
+        return self._left
+
+    def _index(self, k: int) -> int:
+        """Position in the list of the k-th item left (0-based)."""
+        position, step = 0, self._top
+        while step:
+            following = position + step
+            if following < len(self._tree) and self._tree[following] <= k:
+                position = following
+                k -= self._tree[following]
+            step >>= 1
+        return position
+
+    def __getitem__(self, k: int):
+        return self._items[self._index(k)]
+
+    def remove(self, k: int) -> None:
+        i = self._index(k) + 1
+        while i < len(self._tree):
+            self._tree[i] -= 1
+            i += i & -i
+        self._left -= 1
+
+
 def _add_transactions(graph: Graph, size: GraphSize, rng: random.Random) -> None:
     pending: list[tuple] = []
     invoices = list(graph.invoices.values())
@@ -563,18 +610,20 @@ def _add_transactions(graph: Graph, size: GraphSize, rng: random.Random) -> None
     pools: dict[tuple[str, str], list[Invoice]] = defaultdict(list)
     for invoice in invoices:
         pools[(invoice.customer_id, invoice.currency)].append(invoice)
-    pool_keys = [key for key, pool in pools.items() if len(pool) >= 2]
+    pool_keys = _Remaining([key for key, pool in pools.items() if len(pool) >= 2])
     # Payments take a pool's invoices from its front: those after the taken ones
     # are free.
     taken: dict[tuple[str, str], int] = defaultdict(int)
     made = 0
     while made < size.multi:
-        key = rng.choice(pool_keys)
+        # The draw rng.choice makes, from the keys left.
+        position = rng.randrange(len(pool_keys))
+        key = pool_keys[position]
         pool, first = pools[key], taken[key]
         free = len(pool) - first
         if free < 2:
-            pool_keys.remove(key)
-            if not pool_keys:
+            pool_keys.remove(position)
+            if not len(pool_keys):
                 raise GraphError(
                     "too few customers with two open invoices for the multi-invoice "
                     "payments asked for; lower transactions.multi or raise "
