@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from array import array
 from dataclasses import dataclass
 from typing import Callable
+
+import numpy
+from spacy.strings import hash_string
 
 from . import locales, variants
 from .graph import Contract, Customer, Graph, Invoice, Transaction
@@ -342,29 +346,59 @@ NOISY_FIELDS = ("customer", "invoice", "invoice2", "invoice3", "contract", "po")
 class SurfaceIndex:
     """Upper-cased surface form -> the ids that spell it, as a frozenset.
 
-    Held compactly (one id as a plain string, a sorted tuple for several): the index
-    has a few entries per graph entity and lives in every rendering process.
+    Every rendering process holds one, with a dozen forms per invoice (fifteen
+    million at a million narratives), so it keeps no strings: a sorted array of
+    the forms' 64-bit hashes (spaCy's ``hash_string``, the same in every process)
+    and, beside it, the position of the one id that spells each form, or -1 for a
+    form several ids spell (their ids are in a small dict). A text whose hash no
+    form has is not a form; two forms would have to share a 64-bit hash to be
+    taken for one (odds below one in a hundred thousand at fifteen million).
     """
 
-    def __init__(self, owners: dict[str, str | tuple[str, ...]]) -> None:
-        self._owners = owners
+    def __init__(self, hashes: array, owners: array, ids: list[str]) -> None:
+        keys = numpy.frombuffer(hashes, dtype=numpy.uint64)
+        who = numpy.frombuffer(owners, dtype=numpy.uint32)
+        order = numpy.lexsort((who, keys))
+        keys, who = keys[order], who[order]
+        # One entry per (form, id), then one per form.
+        fresh = numpy.ones(len(keys), dtype=bool)
+        fresh[1:] = (keys[1:] != keys[:-1]) | (who[1:] != who[:-1])
+        keys, who = keys[fresh], who[fresh]
+        first = numpy.ones(len(keys), dtype=bool)
+        first[1:] = keys[1:] != keys[:-1]
+        starts = numpy.flatnonzero(first)
+        counts = numpy.diff(numpy.append(starts, len(keys)))
+        self._keys = keys[starts]
+        self._owner = who[starts].astype(numpy.int32)
+        self._shared: dict[int, tuple[str, ...]] = {}
+        for slot in numpy.flatnonzero(counts > 1).tolist():
+            start = int(starts[slot])
+            names = {ids[i] for i in who[start : start + int(counts[slot])].tolist()}
+            self._shared[int(self._keys[slot])] = tuple(sorted(names))
+            self._owner[slot] = -1
+        self._ids = ids
 
     def get(self, text: str, default: frozenset[str] = frozenset()) -> frozenset[str]:
-        found = self._owners.get(text)
-        if found is None:
+        key = numpy.uint64(hash_string(text))
+        slot = int(self._keys.searchsorted(key))
+        if slot == len(self._keys) or self._keys[slot] != key:
             return default
-        return frozenset((found,) if isinstance(found, str) else found)
+        owner = int(self._owner[slot])
+        if owner < 0:
+            return frozenset(self._shared[int(key)])
+        return frozenset((self._ids[owner],))
 
     def __getitem__(self, text: str) -> frozenset[str]:
-        if text not in self._owners:
+        found = self.get(text, frozenset())
+        if not found:
             raise KeyError(text)
-        return self.get(text)
+        return found
 
     def __contains__(self, text: object) -> bool:
-        return text in self._owners
+        return isinstance(text, str) and bool(self.get(text, frozenset()))
 
     def __len__(self) -> int:
-        return len(self._owners)
+        return len(self._keys)
 
 
 def build_surface_index(graph) -> SurfaceIndex:
@@ -373,37 +407,35 @@ def build_surface_index(graph) -> SurfaceIndex:
     A form that maps to two ids is ambiguous; noise that would turn one entity's form
     into another's is refused with this index.
     """
-    index: dict[str, str | tuple[str, ...]] = {}
+    hashes = array("Q")
+    owners = array("I")
+    ids: list[str] = []
 
-    def add(text: str, kb_id: str) -> None:
-        key = text.upper()
-        found = index.get(key)
-        if found is None:
-            index[key] = kb_id
-        elif isinstance(found, str):
-            if found != kb_id:
-                index[key] = tuple(sorted((found, kb_id)))
-        elif kb_id not in found:
-            index[key] = tuple(sorted((*found, kb_id)))
+    def add(texts, kb_id: str) -> None:
+        position = len(ids)
+        ids.append(kb_id)
+        for text in texts:
+            hashes.append(hash_string(text.upper()))
+            owners.append(position)
 
     for customer in graph.customers.values():
-        add(customer.legal_name, customer.customer_id)
-        for alias in customer.aliases:
-            add(alias.text, customer.customer_id)
+        add(
+            [customer.legal_name, *(alias.text for alias in customer.aliases)],
+            customer.customer_id,
+        )
     for invoice in graph.invoices.values():
         country = graph.customers[invoice.customer_id].country
         forms = variants.invoice_forms(
             invoice.series, invoice.year, invoice.seq, country
         )
-        for form in forms + variants.invoice_number_forms(invoice.seq):
-            add(form.text, invoice.invoice_number)
+        forms += variants.invoice_number_forms(invoice.seq)
+        add([form.text for form in forms], invoice.invoice_number)
     for contract in graph.contracts.values():
-        for form in variants.contract_forms(contract.year, contract.seq):
-            add(form.text, contract.contract_id)
+        forms = variants.contract_forms(contract.year, contract.seq)
+        add([form.text for form in forms], contract.contract_id)
     for po in graph.purchase_orders.values():
-        for form in variants.po_forms(po.po_number):
-            add(form.text, po.po_number)
-    return SurfaceIndex(index)
+        add([form.text for form in variants.po_forms(po.po_number)], po.po_number)
+    return SurfaceIndex(hashes, owners, ids)
 
 
 def context_provides(ctx: Context) -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -163,7 +164,6 @@ def test_extreme_noise_still_builds_and_one_noisy_spelling_names_one_entity(tmp_
 
 
 def test_channel_weights_leave_channels_out_or_name_unknown_ones(tmp_path):
-    import pytest
 
     from corpus_builder.build import build_corpus
     from corpus_builder.config import load_config
@@ -188,3 +188,28 @@ def test_sample_draws_the_asked_channel(small_config):
 
     examples = sample_examples(config=small_config, count=5, channel="mt940")
     assert len(examples) == 5 and {e.channel for e in examples} == {"mt940"}
+
+
+def test_the_surface_index_answers_like_a_dict_of_its_forms():
+    from array import array
+
+    from spacy.strings import hash_string
+
+    from corpus_builder.fields import SurfaceIndex
+
+    forms = [("PT SINAR BAHARI", "CUS-1"), ("SB", "CUS-1"), ("SB", "CUS-2")]
+    forms += [("SB", "CUS-1"), ("MFG-INV-000157", "MFG-INV-000157")]
+    ids = ["CUS-1", "CUS-2", "MFG-INV-000157"]
+    index = SurfaceIndex(
+        array("Q", [hash_string(text) for text, _ in forms]),
+        array("I", [ids.index(owner) for _, owner in forms]),
+        ids,
+    )
+    assert len(index) == 3
+    assert index.get("SB") == frozenset({"CUS-1", "CUS-2"})
+    assert index["PT SINAR BAHARI"] == frozenset({"CUS-1"})
+    assert index.get("MFG-INV-000157") == frozenset({"MFG-INV-000157"})
+    assert "MFG-INV-000158" not in index
+    assert index.get("MFG-INV-000158", frozenset({"x"})) == frozenset({"x"})
+    with pytest.raises(KeyError):
+        index["PT SINAR"]
