@@ -258,6 +258,7 @@ def make_manifest(
             "bytes": path.stat().st_size,
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         }
+    doccano_unit = "utf-16 code units" if config.doccano_utf16 else OFFSET_UNIT
     return {
         "tool": {"name": "corpus-builder", "version": __version__},
         "versions": {
@@ -276,12 +277,18 @@ def make_manifest(
         if config.doccano_utf16
         else OFFSET_UNIT,
         "offset_units": {
-            "doccano": "utf-16 code units" if config.doccano_utf16 else OFFSET_UNIT,
-            "labelstudio": "utf-16 code units, end exclusive",
-            "prodigy": OFFSET_UNIT,
-            "conll": "none (tokens and IOB2 tags)",
+            name: unit
+            for name, unit in (
+                ("doccano", doccano_unit),
+                ("labelstudio", "utf-16 code units, end exclusive"),
+                ("prodigy", OFFSET_UNIT),
+                ("conll", "none (tokens and IOB2 tags)"),
+            )
+            if name in config.exports
         },
-        "relation_types": list(RELATION_TYPES),
+        "relation_types": list(RELATION_TYPES)
+        if {"relations", "labelstudio"} & set(config.exports)
+        else [],
         "splits": {
             **{
                 name: [split_file(s) for s in config.split_names]

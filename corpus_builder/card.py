@@ -133,6 +133,43 @@ def _grouping(config: Config) -> str:
     return text
 
 
+FOLDERS = {
+    "doccano": "`doccano/`: Doccano sequence-labelling JSONL, one file per split",
+    "relations": "`doccano/relations/`: Doccano relation-extraction JSONL",
+    "spacy": "`spacy/`: spaCy DocBins (`spacy train` reads them)",
+    "hf": "`hf/`: Hugging Face `DatasetDict` of words and IOB2 tags",
+    "conll": "`conll/`: CoNLL-2003 token and tag columns",
+    "labelstudio": "`labelstudio/`: Label Studio tasks and labelling config",
+    "prodigy": "`prodigy/`: Prodigy JSONL",
+    "graph": "`graph/`: the entity graph as CSV tables",
+    "tasks": "`tasks/`: entity resolution, payment matching and action datasets",
+}
+
+
+def _files(config: Config) -> str:
+    """One line per folder this export holds."""
+    lines = [f"- {FOLDERS[name]}" for name in config.exports]
+    if config.transformer.tokenizer:
+        lines.append("- `transformer/`: the subword dataset described below")
+    lines.append("- `manifest.json`: config, versions, counts and every file's sha256")
+    return "\n".join(lines)
+
+
+def _kept_ids(config: Config) -> str:
+    """Which exports keep each span's graph id, as a sentence (or nothing)."""
+    names = [
+        shown
+        for name, shown in (("doccano", "Doccano"), ("spacy", "spaCy"))
+        if name in config.exports
+    ]
+    if not names:
+        return ""
+    return (
+        " Each span keeps the graph id it points to in the "
+        f"{' and '.join(names)} export{'s' if len(names) > 1 else ''}."
+    )
+
+
 def _balance(config: Config) -> str:
     if config.balance.mode == "none":
         return "Label frequencies follow the templates and the transaction mix."
@@ -203,8 +240,7 @@ templates, recording each entity's character offsets while the text was assemble
 acronyms and truncations; identifiers in many surface forms; a share carries
 typing slips and OCR confusions; MT940 lines are hard-wrapped and SEPA fields cut.
 Every span was checked (it slices to its value, sits on token boundaries, does not
-overlap another) before it was written. Each span keeps the graph id it points to
-in the Doccano and spaCy exports.
+overlap another) before it was written.{_kept_ids(config)}
 
 ## Labels
 
@@ -213,6 +249,10 @@ IOB2 tags, in this order in every split: {", ".join(f"`{t}`" for t in tag_names)
 | label | {" | ".join(names)} |
 |{"---|" * (len(names) + 1)}
 {label_rows}
+
+## Files
+
+{_files(config)}
 
 ## Splits
 

@@ -116,7 +116,7 @@ def build(
         "local",
         "--engine",
         help="Where shards run: local (processes on this machine) or dask (a Dask "
-        "cluster; needs corpus-builder[dask]).",
+        "cluster; needs corpus-builder\\[dask]).",
     ),
 ) -> None:
     """Generate the graph and the narratives, and write every export."""
@@ -162,7 +162,7 @@ def build(
 def _print_summary(result) -> None:
     manifest = result.manifest
     counts = manifest["counts"]
-    splits = manifest["splits"]["hf"]
+    splits = list(counts["examples"])
     balance = manifest["balance"]
     table = Table(title=f"corpus written to {result.output}", title_justify="left")
     table.add_column("label")

@@ -612,7 +612,7 @@ def _exports(c: _Checker, value: Any) -> tuple[str, ...]:
     key = "exports"
     if isinstance(value, str):
         key = "exports (--exports)"
-        value = [part.strip() for part in value.split(",")]
+        value = [part.strip() for part in value.split(",") if part.strip()]
     if not isinstance(value, list) or not value:
         raise c.fail(
             "exports", f"expected a list of exports ({allowed}), got {value!r}"

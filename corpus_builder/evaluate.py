@@ -20,7 +20,10 @@ from .resolution import resolve_mention
 SPLITS = ("train", "validation", "test")
 
 
-EXPORT_HINT = "pass the folder a `corpus-builder build` wrote"
+EXPORT_HINT = (
+    "pass the folder a `corpus-builder build` wrote with the graph and tasks "
+    "exports (both are in the default `exports`)"
+)
 
 
 def read_jsonl(

@@ -175,7 +175,8 @@ def read_samples(corpus: Path, per_channel: int) -> list[dict]:
     folder = corpus / "hf"
     if not (folder / "dataset_dict.json").is_file():
         raise ExportReadError(
-            "holds no hf/ dataset to draw sample narratives from; rebuild the export",
+            "holds no hf/ dataset to draw sample narratives from; rebuild the "
+            "export with hf among its exports (config `exports`, option --exports)",
             path=str(corpus),
         )
     datasets.disable_progress_bars()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import spacy
-from spacy.attrs import IDX, IS_SPACE, LOWER, NORM, ORTH, SPACY
+from spacy.attrs import IDX, IS_SPACE, LANG, LOWER, NORM, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import biluo_tags_to_spans, iob_to_biluo
@@ -25,7 +25,8 @@ TOKENIZER_CACHE = 200_000
 
 def render_pipeline(lang: str) -> Language:
     """``spacy.blank(lang)`` whose vocabulary computes only the lexical attributes
-    the exports read: norm, lower case and ``is_space``.
+    the exports read: norm, lower case and ``is_space`` (and the language, which
+    ``doc.lang_`` comes from).
 
     Each string the tokenizer has not met (every invoice number, amount and
     reference is one) becomes a lexeme, and a blank vocabulary computes some twenty
@@ -40,7 +41,7 @@ def render_pipeline(lang: str) -> Language:
     nlp = spacy.blank(lang)
     getters = nlp.vocab.lex_attr_getters
     nlp.vocab.lex_attr_getters = {
-        attr: getters[attr] for attr in (LOWER, NORM, IS_SPACE) if attr in getters
+        attr: getters[attr] for attr in (LANG, LOWER, NORM, IS_SPACE) if attr in getters
     }
     # The tokenizer caches the first 10,000 space-separated chunks it splits; in a
     # corpus those are soon mostly one-off identifiers, and the template words met

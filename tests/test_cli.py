@@ -33,6 +33,20 @@ def test_build_writes_the_export_and_prints_the_table(tmp_path):
     assert warning_summary(warnings) in " ".join(result.output.split())
 
 
+def test_a_build_without_hf_prints_its_table_and_ends_well(tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["build", "--out", str(out), "--size", "120", "--exports", "doccano"]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "README.md",
+        "doccano",
+        "manifest.json",
+    ]
+    assert "CUSTOMER" in result.output and "validation" in result.output
+
+
 @pytest.mark.parametrize(
     "args, config_text, code, words",
     [

@@ -207,6 +207,7 @@ def test_a_build_refuses_a_glued_slot_from_its_background_probe(tmp_path):
         build_corpus(config=config, output=tmp_path / "out")
     # The probe's error, not what followed from the template (labels it lacks).
     assert (info.value.path, info.value.line, info.value.column) == (str(path), 7, 21)
+    assert "of the 'id' tokenizer" in str(info.value)
     assert not (tmp_path / "out").exists()
     assert multiprocessing.active_children() == []
 
