@@ -563,6 +563,7 @@ class _Chooser:
         return chosen
 
 
+@cycle_collection_paused()
 def plan_corpus(
     config: Config,
     templates: list[Template],
@@ -573,26 +574,6 @@ def plan_corpus(
     choice_seed: int,
 ) -> CorpusPlan:
     """Split and template of every transaction; fails on a target it cannot meet."""
-    with cycle_collection_paused():
-        return _plan_corpus(
-            config,
-            templates,
-            graph,
-            pool_rng=pool_rng,
-            split_rng=split_rng,
-            choice_seed=choice_seed,
-        )
-
-
-def _plan_corpus(
-    config: Config,
-    templates: list[Template],
-    graph: Graph,
-    *,
-    pool_rng: random.Random,
-    split_rng: random.Random,
-    choice_seed: int,
-) -> CorpusPlan:
     pools = template_pools(templates, config, pool_rng)
     profiles = profiles_of(graph)
     splits = assign_transactions(graph, profiles, pools, config, split_rng)

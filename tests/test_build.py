@@ -235,7 +235,10 @@ def test_exports_writes_only_the_chosen_folders_with_the_same_bytes(tmp_path):
     assert manifest["config"]["exports"] == ["spacy", "hf"]
     assert sorted(manifest["splits"]) == ["grouping", "heldout", "hf", "spacy"]
     assert manifest["counts"] == json.loads(a["manifest.json"])["counts"]
-    assert b["README.md"] == a["README.md"]
+    card = b["README.md"].decode()
+    files = card.split("## Files\n\n")[1].split("\n\n")[0].splitlines()
+    assert [line.split("`")[1] for line in files] == ["spacy/", "hf/", "manifest.json"]
+    assert "Each span keeps the graph id it points to in the spaCy export." in card
 
 
 def test_non_empty_output_is_refused_without_force(tmp_path):
