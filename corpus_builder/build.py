@@ -37,7 +37,7 @@ from .exporters.transformer import (
 from .graph import Graph, build_graph, check_graph
 from .output import PID_FILE, check_output, discard, make_staging, publish
 from .plan import CorpusPlan, check_labels, plan_corpus, weighted_templates
-from .probe import check_alignment, start_alignment_check
+from .probe import AlignmentCheck, check_alignment
 from .relations import RELATION_TYPES
 from .shards import ENGINES, Shard, Work, cut, examples, run_shards
 from .stats import Stats
@@ -146,7 +146,7 @@ def build_corpus(
     nlp = render_pipeline(config.spacy_lang)
     # Every template is probed against the tokenizer in a process of its own while
     # the graph is built and the corpus planned; nothing renders before it passed.
-    aligned = start_alignment_check(templates, nlp)
+    aligned = AlignmentCheck(templates, nlp)
     try:
         templates = settle_templates(templates, config)
         graph = build_graph(config, derive_rng(config.seed, "graph"))

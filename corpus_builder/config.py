@@ -208,7 +208,8 @@ def load_config(
     """Load defaults, lay the file at ``path`` and then ``overrides`` over them, check.
 
     ``overrides`` use dotted keys (``{"narratives": 500, "graph.customers": 40}``).
-    Raises ConfigError naming the file and key of the first problem found.
+    Raises ConfigError naming the file and key of the first problem found; a value
+    from ``overrides`` (the command line's options) is named as ``<options>``.
     """
     data = read_defaults()
     source = "<defaults>"
@@ -225,15 +226,17 @@ def load_config(
         tokenizer = user.get("transformer", {}).get("tokenizer")
         if isinstance(tokenizer, str) and not Path(tokenizer).is_absolute():
             data["transformer"]["tokenizer"] = str(path.parent / tokenizer)
+    overridden = set()
     for dotted, value in (overrides or {}).items():
         if value is None:
             continue
+        overridden.add(dotted)
         node = data
         *parents, last = dotted.split(".")
         for key in parents:
             node = node[key]
         node[last] = value
-    return _to_config(data, source, lines)
+    return _to_config(data, source, lines, overridden)
 
 
 class _ConfigLoader(yaml.SafeLoader):
@@ -384,12 +387,17 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> None:
 
 
 class _Checker:
-    def __init__(self, source: str, lines: dict[str, int]) -> None:
+    def __init__(
+        self, source: str, lines: dict[str, int], overridden: set[str] = frozenset()
+    ) -> None:
         self.source = source
         self.lines = lines
+        self.overridden = overridden
 
     def fail(self, key: str, message: str, code: str = "E107") -> ConfigError:
         """A wrong type or range by default; ``code`` names other problems."""
+        if key in self.overridden:
+            return ConfigError(message, path="<options>", key=key, code=code)
         if key in self.lines:
             message = f"line {self.lines[key]}: {message}"
         return ConfigError(message, path=self.source, key=key, code=code)
@@ -454,8 +462,13 @@ class _Checker:
         return value
 
 
-def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Config:
-    c = _Checker(source, lines)
+def _to_config(
+    data: dict[str, Any],
+    source: str,
+    lines: dict[str, int],
+    overridden: set[str] = frozenset(),
+) -> Config:
+    c = _Checker(source, lines, overridden)
     seed = c.whole("seed", data.get("seed"), minimum=0)
     narratives = c.whole("narratives", data.get("narratives"), minimum=1)
     shard_size = c.whole("shard_size", data.get("shard_size"), minimum=1)
@@ -609,9 +622,7 @@ def _to_config(data: dict[str, Any], source: str, lines: dict[str, int]) -> Conf
 def _exports(c: _Checker, value: Any) -> tuple[str, ...]:
     """The exports to write, in the order of EXPORTS."""
     allowed = ", ".join(EXPORTS)
-    key = "exports"
     if isinstance(value, str):
-        key = "exports (--exports)"
         value = [part.strip() for part in value.split(",") if part.strip()]
     if not isinstance(value, list) or not value:
         raise c.fail(
@@ -619,9 +630,9 @@ def _exports(c: _Checker, value: Any) -> tuple[str, ...]:
         )
     for name in value:
         if name not in EXPORTS:
-            raise c.fail(key, f"unknown export {name!r}; choose from {allowed}")
+            raise c.fail("exports", f"unknown export {name!r}; choose from {allowed}")
         if value.count(name) > 1:
-            raise c.fail(key, f"{name!r} is listed twice")
+            raise c.fail("exports", f"{name!r} is listed twice")
     return tuple(name for name in EXPORTS if name in value)
 
 

@@ -156,7 +156,12 @@ _CHECKED: dict[tuple[Template, str], int] = {}
 
 
 class AlignmentCheck:
-    """``check_alignment`` running in a forked process (see start_alignment_check)."""
+    """``check_alignment`` run in a forked process while this one goes on.
+
+    ``wait()`` blocks until it is done and raises its TemplateError, if any. Where
+    ``fork`` is not available, or every template was checked before in this
+    process, the check runs here, at once.
+    """
 
     def __init__(self, templates: list[Template], nlp: Language) -> None:
         self._templates, self._lang = templates, nlp.lang
@@ -213,16 +218,6 @@ class AlignmentCheck:
             process.kill()
             process.join()
             self._receive.close()
-
-
-def start_alignment_check(templates: list[Template], nlp: Language) -> AlignmentCheck:
-    """Start ``check_alignment`` in a forked process while this one goes on.
-
-    ``wait()`` on the result blocks until it is done and raises its TemplateError,
-    if any. Where ``fork`` is not available, or every template was checked before
-    in this process, the check runs here, at once.
-    """
-    return AlignmentCheck(templates, nlp)
 
 
 def _check_rendering(template: Template, pieces: list[Piece], nlp: Language) -> None:

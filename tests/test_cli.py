@@ -54,7 +54,7 @@ def test_a_build_without_hf_prints_its_table_and_ends_well(tmp_path):
         ([], "graph: {customerz: 3}\n", 2, "graph.customerz: line 1: unknown key"),
         ([], "labels: [CUSTOMER, BANK]\n", 6, "label BANK is in the config"),
         (["--size", "0"], None, 2, "--size"),
-        (["--exports", "spacy,pdf"], None, 2, "exports (--exports): unknown export"),
+        (["--exports", "spacy,pdf"], None, 2, "<options>: exports: unknown export"),
     ],
 )
 def test_bad_input_ends_with_a_coded_message_and_exit_code(

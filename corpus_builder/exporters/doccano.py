@@ -70,10 +70,13 @@ def example_to_record(example: Example, *, utf16: bool = False) -> dict[str, Any
         "text": example.text,
         "label": [[a, b, s.label] for (a, b), s in zip(offsets, spans)],
         **example.metadata(),
-        "kb_links": [
-            [a, b, s.kb_id, s.form, s.score] for (a, b), s in zip(offsets, spans)
-        ],
+        "kb_links": kb_links(spans, offsets),
     }
+
+
+def kb_links(spans, offsets: list[tuple[int, int]]) -> list[list]:
+    """``[start, end, kb_id, form, score]`` per span, as every Doccano line ends."""
+    return [[a, b, s.kb_id, s.form, s.score] for (a, b), s in zip(offsets, spans)]
 
 
 class DoccanoWriter(TextWriter):

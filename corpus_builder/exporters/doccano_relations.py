@@ -26,7 +26,7 @@ from spacy.tokens import Doc
 from ..example import Example
 from ..relations import RelationFinder
 from . import SPLITS, TextWriter, compact_json
-from .doccano import span_offsets
+from .doccano import kb_links, span_offsets
 
 
 def example_to_relation_record(
@@ -45,9 +45,7 @@ def example_to_relation_record(
             for index, (head, tail, name) in enumerate(relations)
         ],
         **example.metadata(),
-        "kb_links": [
-            [a, b, s.kb_id, s.form, s.score] for (a, b), s in zip(offsets, spans)
-        ],
+        "kb_links": kb_links(spans, offsets),
     }
 
 
