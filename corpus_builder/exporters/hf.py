@@ -62,7 +62,64 @@ def word_rows(
     return read.words, read.spaces, [index[tag] for tag in read.tags]
 
 
-class HfWriter:
+class ArrowWriter:
+    """Columns of rows per split, handed on as Arrow IPC bytes with a digest of
+    their content; with a folder, streamed into the files of a saved DatasetDict
+    with its label maps. Subclasses fill ``_columns`` and ``_digests`` in
+    ``write``, and define ``take`` and ``add`` around ``_take_rows`` and
+    ``_add_rows``."""
+
+    def _open(
+        self,
+        folder: Path | None,
+        features: Features,
+        tag_names: list[str],
+        splits: tuple[str, ...],
+    ) -> None:
+        self._folder = folder
+        self._features = features
+        self._names = tag_names
+        self._splits = splits
+        self._reset()
+        self._out = None
+        if folder is not None:
+            datasets.disable_progress_bars()
+            self._out = DatasetDictWriter(
+                folder, features, splits, json.dumps(tag_names)
+            )
+
+    def _reset(self) -> None:
+        self._columns = {
+            split: {name: [] for name in self._features} for split in self._splits
+        }
+        self._digests = {split: hashlib.sha256() for split in self._splits}
+
+    def _take_rows(self) -> dict[str, tuple[bytes, str]]:
+        rows = {
+            split: (
+                table_bytes(self._columns[split], self._features),
+                self._digests[split].hexdigest(),
+            )
+            for split in self._splits
+        }
+        self._reset()
+        return rows
+
+    def _add_rows(self, rows: dict[str, tuple[bytes, str]]) -> None:
+        assert self._out is not None
+        for split, (data, digest) in rows.items():
+            self._out.add(split, data, digest)
+
+    def close(self) -> None:
+        if self._out is None:
+            return
+        if any(self._columns[split]["id"] for split in self._splits):
+            self.add(self.take())
+        self._out.close()
+        write_label_maps(self._folder, self._names)
+
+
+class HfWriter(ArrowWriter):
     """Rows of a shard are gathered by ``write`` and handed on by ``take``; a writer
     with a folder appends what ``add`` gets (or what it gathered) to the files."""
 
@@ -73,24 +130,8 @@ class HfWriter:
         *,
         splits: tuple[str, ...] = SPLITS,
     ) -> None:
-        self._folder = folder
-        self._splits = splits
-        self._names = tag_names
-        self._features = features_for(tag_names)
         self._index = {name: i for i, name in enumerate(tag_names)}
-        self._reset()
-        self._out = None
-        if folder is not None:
-            datasets.disable_progress_bars()
-            self._out = DatasetDictWriter(
-                folder, self._features, splits, json.dumps(tag_names)
-            )
-
-    def _reset(self) -> None:
-        self._columns = {
-            split: {name: [] for name in self._features} for split in self._splits
-        }
-        self._digests = {split: hashlib.sha256() for split in self._splits}
+        self._open(folder, features_for(tag_names), tag_names, splits)
 
     def write(self, example: Example, doc: Doc) -> None:
         columns = self._columns[example.split]
@@ -110,28 +151,10 @@ class HfWriter:
     def take(self) -> dict[str, tuple[bytes, str]]:
         """The rows gathered since the last call, per split: Arrow IPC bytes and a
         digest of their content."""
-        part = {
-            split: (
-                table_bytes(self._columns[split], self._features),
-                self._digests[split].hexdigest(),
-            )
-            for split in self._splits
-        }
-        self._reset()
-        return part
+        return self._take_rows()
 
     def add(self, part: dict[str, tuple[bytes, str]]) -> None:
-        assert self._out is not None
-        for split, (data, digest) in part.items():
-            self._out.add(split, data, digest)
-
-    def close(self) -> None:
-        if self._out is None:
-            return
-        if any(self._columns[split]["id"] for split in self._splits):
-            self.add(self.take())
-        self._out.close()
-        write_label_maps(self._folder, self._names)
+        self._add_rows(part)
 
 
 def write_label_maps(folder: Path, tag_names: list[str]) -> None:

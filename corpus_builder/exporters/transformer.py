@@ -35,7 +35,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import datasets
 from datasets import Features, Sequence, Value
 from spacy.tokens import Doc
 from tokenizers import (
@@ -52,8 +51,7 @@ from ..errors import ConfigError, TokenizerError
 from ..example import Example
 from ..tokens import doc_words
 from . import SPLITS
-from .arrow_stream import DatasetDictWriter, table_bytes
-from .hf import write_label_maps
+from .hf import ArrowWriter
 
 IGNORE = -100
 BERT_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
@@ -267,7 +265,7 @@ def piece_labels_to_word_tags(
     return tags
 
 
-class TransformerWriter:
+class TransformerWriter(ArrowWriter):
     def __init__(
         self,
         folder: Path | None,
@@ -278,10 +276,8 @@ class TransformerWriter:
         source: str = "<defaults>",
         splits: tuple[str, ...] = SPLITS,
     ) -> None:
-        self._folder = folder
         self._loaded = loaded
         self._settings = settings
-        self._names = tag_names
         self._index = {name: i for i, name in enumerate(tag_names)}
         self._tok = loaded.tokenizer
         specials = self._tok.num_special_tokens_to_add(False)
@@ -303,8 +299,6 @@ class TransformerWriter:
         # A copy that cuts one over-long word to max_length, keeping the specials.
         self._capped = Tokenizer.from_str(self._tok.to_str())
         self._capped.enable_truncation(settings.max_length)
-        self._splits = splits
-        self._reset()
         self.rows = dict.fromkeys(splits, 0)
         self.truncated = dict.fromkeys(splits, 0)
         self.split_narratives = dict.fromkeys(splits, 0)
@@ -313,12 +307,7 @@ class TransformerWriter:
         self.spans_dropped = dict.fromkeys(labels, 0)
         self.spans_without_pieces = dict.fromkeys(labels, 0)
         self.longest = 0
-        self._out = None
-        if folder is not None:
-            datasets.disable_progress_bars()
-            self._out = DatasetDictWriter(
-                folder, FEATURES, splits, json.dumps(tag_names)
-            )
+        self._open(folder, FEATURES, tag_names, splits)
 
     _COUNTS = (
         "rows",
@@ -329,35 +318,19 @@ class TransformerWriter:
         "spans_without_pieces",
     )
 
-    def _reset(self) -> None:
-        self._columns = {split: {n: [] for n in FEATURES} for split in self._splits}
-        self._digests = {split: hashlib.sha256() for split in self._splits}
-
     def take(self) -> dict:
         """The rows gathered since the last call (Arrow IPC bytes and a digest per
         split) and the counts; both start again from nothing."""
-        part = {
-            "data": {
-                split: (
-                    table_bytes(self._columns[split], FEATURES),
-                    self._digests[split].hexdigest(),
-                )
-                for split in self._splits
-            },
-            "longest": self.longest,
-        }
+        part = {"data": self._take_rows(), "longest": self.longest}
         for name in self._COUNTS:
             counts = getattr(self, name)
             part[name] = dict(counts)
             setattr(self, name, dict.fromkeys(counts, 0))
         self.longest = 0
-        self._reset()
         return part
 
     def add(self, part: dict) -> None:
-        assert self._out is not None
-        for split, (data, digest) in part["data"].items():
-            self._out.add(split, data, digest)
+        self._add_rows(part["data"])
         self.longest = max(self.longest, part["longest"])
         for name in self._COUNTS:
             counts = getattr(self, name)
@@ -484,10 +457,7 @@ class TransformerWriter:
     def close(self) -> None:
         if self._out is None:
             return
-        if any(self._columns[split]["id"] for split in self._splits):
-            self.add(self.take())
-        self._out.close()
-        write_label_maps(self._folder, self._names)
+        super().close()
         (self._folder / "tokenizer").mkdir()
         self._tok.save(str(self._folder / "tokenizer" / "tokenizer.json"))
 
